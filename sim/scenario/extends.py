@@ -1,0 +1,87 @@
+"""`extends: parent.yaml`: a scenario file built on another by deep merge.
+
+Mappings are merged key by key; lists and scalars in the child replace the parent's. A
+mapping whose tag (`kind`, `type`, `action` or `mode`) differs from the parent's replaces it
+whole, so switching a distribution from gamma to exponential does not inherit `shape`. The
+parent path is relative to the child's file; chains may be any length but not cycles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.problems import KeyPath, Problem, ScenarioError
+from sim.scenario.yaml_source import Document, read_yaml
+
+EXTENDS = "extends"
+TAG_KEYS = ("kind", "type", "action", "mode")
+
+
+def read_scenario_document(file: Path, chain: tuple[Path, ...] = ()) -> Document:
+    """Read a scenario file and everything it extends, merged into one document."""
+    file = Path(file)
+    document = read_yaml(file)
+    if not isinstance(document.data, dict):
+        found = "a list" if isinstance(document.data, list) else f"{document.data!r}"
+        raise ScenarioError(
+            [Problem(file, 1, (), f"expected a mapping of scenario sections, found {found}")]
+        )
+    if EXTENDS not in document.data:
+        return document
+    parent_name = document.data[EXTENDS]
+    line = document.lines[(EXTENDS,)][1]
+    if not isinstance(parent_name, str) or not parent_name.strip():
+        raise ScenarioError(
+            [
+                Problem(
+                    file,
+                    line,
+                    (EXTENDS,),
+                    f"expected the path of a scenario file, found {parent_name!r}",
+                )
+            ]
+        )
+    parent = (file.parent / parent_name).resolve()
+    here = file.resolve()
+    if parent in (*chain, here):
+        cycle = " -> ".join(p.name for p in (*chain, here, parent))
+        raise ScenarioError([Problem(file, line, (EXTENDS,), f"extends forms a cycle: {cycle}")])
+    if not parent.is_file():
+        reason = "is a directory" if parent.is_dir() else "not found"
+        raise ScenarioError(
+            [Problem(file, line, (EXTENDS,), f"extends '{parent_name}': {reason} ({parent})")]
+        )
+    base = read_scenario_document(parent, (*chain, here))
+    child_data = {key: value for key, value in document.data.items() if key != EXTENDS}
+    child_lines = {path: at for path, at in document.lines.items() if path[:1] != (EXTENDS,)}
+    return merge(base, Document(child_data, child_lines))
+
+
+def merge(base: Document, child: Document) -> Document:
+    """Deep-merge `child` onto `base`, keeping the file and line each value came from."""
+    replaced: list[KeyPath] = []
+    data = _merge_data(base.data, child.data, (), replaced)
+    lines = {
+        path: at
+        for path, at in base.lines.items()
+        if not any(path[: len(r)] == r and len(path) > len(r) for r in replaced)
+    }
+    lines.update(child.lines)
+    return Document(data, lines)
+
+
+def _merge_data(base: Any, child: Any, path: KeyPath, replaced: list[KeyPath]) -> Any:
+    if isinstance(base, dict) and isinstance(child, dict) and not _retagged(base, child):
+        merged = dict(base)
+        for key, value in child.items():
+            merged[key] = (
+                _merge_data(base[key], value, (*path, key), replaced) if key in base else value
+            )
+        return merged
+    replaced.append(path)
+    return child
+
+
+def _retagged(base: dict, child: dict) -> bool:
+    return any(key in child and key in base and child[key] != base[key] for key in TAG_KEYS)

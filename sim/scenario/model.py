@@ -1,0 +1,265 @@
+"""The whole scenario: one frozen, validated object that every run starts from."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from pydantic import Field, ValidationInfo, model_validator
+
+from sim.scenario.base import AsTuple, Date, Name, Section
+from sim.scenario.behaviour import Awareness, Distress, HelpSeeking
+from sim.scenario.interventions import (
+    Campaign,
+    EligibilityExtension,
+    ExternalInitiative,
+    Intervention,
+    StaffingChange,
+)
+from sim.scenario.pathway import EXIT, AgentDemand, Demand, ExternalService, Hub, Target, Transfer
+from sim.scenario.workforce import Workforce
+
+ALL_CLASSES = "all"
+"""Routing key meaning: the same routes for every priority class."""
+
+DEFER_CROSS_CHECKS = "defer_cross_checks"
+"""Validation-context flag: leave cross-section checks to the caller (the loader reports them
+with file and line, together with every other error)."""
+
+
+class Simulation(Section):
+    """How long, how often, and from which seed."""
+
+    start_date: Date
+    """Calendar date of simulated day 0."""
+    horizon_days: Annotated[int, Field(ge=1, le=36_500)]
+    """Days simulated, warm-up included."""
+    warmup_days: Annotated[int, Field(ge=0)] = 0
+    """Days at the start left out of the statistics."""
+    replications: Annotated[int, Field(ge=1, le=100_000)] = 1
+    """Independent runs with per-replication seeds from one root seed."""
+    seed: Annotated[int, Field(ge=0, lt=2**63)]
+    """Root seed: the same seed gives identical numbers."""
+
+    @property
+    def end_date(self) -> date:
+        """Last simulated calendar day."""
+        return self.start_date + timedelta(days=self.horizon_days - 1)
+
+    def day(self, when: date) -> int:
+        """Simulation day number of a calendar date."""
+        return (when - self.start_date).days
+
+
+class Outputs(Section):
+    """What a run writes into its results folder."""
+
+    directory: str = "results"
+    """Parent folder for results folders, relative to the working directory."""
+    client_records: bool = True
+    """Write the per-client pathway records (Parquet)."""
+    daily_series: bool = True
+    """Write the per-day series (Parquet)."""
+    charts: bool = True
+    """Draw the PNG charts."""
+    report: bool = True
+    """Write the HTML commissioning report."""
+
+
+class Issue(Section):
+    """A problem found across sections: where (key path) and what."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+
+class Scenario(Section):
+    """A complete scenario: workforce, behaviour, pathway, interventions and outputs."""
+
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    """Short name shown in charts and reports."""
+    description: str = ""
+    """What the scenario represents and why it exists."""
+    simulation: Simulation
+    demand: Demand = Field(default_factory=lambda: AgentDemand(mode="agents"))
+    """Where referrals come from: the agents (default), a Poisson process or a replay file."""
+    workforce: Workforce | None = None
+    """Required when demand comes from the agents."""
+    distress: Distress | None = None
+    """Required when demand comes from the agents."""
+    awareness: Awareness | None = None
+    """Required when demand comes from the agents."""
+    help_seeking: HelpSeeking | None = None
+    """Required when demand comes from the agents."""
+    hub: Hub
+    external: dict[Name, ExternalService] = Field(default_factory=dict)
+    """External services the hub refers on to, by name."""
+    interventions: Annotated[tuple[Intervention, ...], AsTuple] = ()
+    """Dated interventions, in any order."""
+    targets: dict[Name, Target] = Field(default_factory=dict)
+    """Waiting-time standards, by name."""
+    outputs: Outputs = Field(default_factory=Outputs)
+
+    @model_validator(mode="after")
+    def _cross_checks(self, info: ValidationInfo) -> Scenario:
+        if info.context and info.context.get(DEFER_CROSS_CHECKS):
+            return self
+        issues = self.cross_section_issues()
+        if issues:
+            raise ValueError(
+                "; ".join(".".join(map(str, issue.path)) + ": " + issue.message for issue in issues)
+            )
+        return self
+
+    def cross_section_issues(self) -> list[Issue]:
+        """Problems that need more than one section to see: names, dates, required parts."""
+        return [
+            *self._required_for_agents(),
+            *self._names_resolve(),
+            *self._dates_in_horizon(),
+        ]
+
+    def _required_for_agents(self) -> list[Issue]:
+        if not isinstance(self.demand, AgentDemand):
+            return []
+        return [
+            Issue(path=(section,), message="missing; required when demand.mode is 'agents'")
+            for section in ("workforce", "distress", "awareness", "help_seeking")
+            if getattr(self, section) is None
+        ]
+
+    def _names_resolve(self) -> list[Issue]:
+        issues: list[Issue] = []
+        stages, services = set(self.hub.stages), set(self.external)
+        classes = list(self.hub.priority_classes)
+        destinations = stages | services | {EXIT}
+
+        def unknown(path: tuple, found: str, allowed: set[str] | list[str], what: str) -> None:
+            listing = ", ".join(sorted(allowed)) or "(none defined)"
+            issues.append(Issue(path=path, message=f"unknown {what} '{found}'; allowed: {listing}"))
+
+        for name in sorted(stages & services):
+            issues.append(
+                Issue(
+                    path=("external", name),
+                    message=f"'{name}' names both a hub stage and an external service",
+                )
+            )
+        for reserved in (EXIT, ALL_CLASSES):
+            if reserved in destinations - {EXIT} or reserved in classes:
+                issues.append(Issue(path=("hub",), message=f"'{reserved}' is a reserved name"))
+        for stage_name, stage in self.hub.stages.items():
+            base = ("hub", "stages", stage_name)
+            if ALL_CLASSES in stage.routes and len(stage.routes) > 1:
+                issues.append(
+                    Issue(
+                        path=(*base, "routes"),
+                        message="give routes either for 'all' classes or per class, not both",
+                    )
+                )
+            for klass, shares in stage.routes.items():
+                if klass not in classes and klass != ALL_CLASSES:
+                    unknown((*base, "routes", klass), klass, [*classes, ALL_CLASSES], "class")
+                for destination in shares:
+                    if destination == stage_name:
+                        issues.append(
+                            Issue(
+                                path=(*base, "routes", klass, destination),
+                                message=f"stage '{stage_name}' cannot route to itself",
+                            )
+                        )
+                    elif destination not in destinations:
+                        unknown(
+                            (*base, "routes", klass, destination),
+                            destination,
+                            destinations - {stage_name},
+                            "destination",
+                        )
+            missing = [k for k in classes if k not in stage.routes]
+            if ALL_CLASSES not in stage.routes and missing and len(missing) < len(classes):
+                issues.append(
+                    Issue(
+                        path=(*base, "routes"),
+                        message=f"no routes for class(es) {', '.join(missing)}",
+                    )
+                )
+            if isinstance(stage.on_closure, Transfer):
+                target = stage.on_closure.to
+                if target == stage_name or target not in stages | services:
+                    unknown(
+                        (*base, "on_closure", "to"),
+                        target,
+                        (stages | services) - {stage_name},
+                        "stage or service",
+                    )
+        rule = self.hub.adaptive_therapy
+        if rule is not None:
+            if rule.from_service not in services:
+                unknown(
+                    ("hub", "adaptive_therapy", "from_service"),
+                    rule.from_service,
+                    services,
+                    "external service",
+                )
+            if rule.to_stage not in stages:
+                unknown(("hub", "adaptive_therapy", "to_stage"), rule.to_stage, stages, "stage")
+        for target_name, target in self.targets.items():
+            if target.stage not in stages:
+                unknown(("targets", target_name, "stage"), target.stage, stages, "stage")
+        sectors = set(self.workforce.sectors) if self.workforce else set()
+        for index, intervention in enumerate(self.interventions):
+            base = ("interventions", index)
+            if isinstance(intervention, StaffingChange) and intervention.stage not in stages:
+                unknown((*base, "stage"), intervention.stage, stages, "stage")
+            initiative = isinstance(intervention, ExternalInitiative)
+            if initiative and intervention.service not in services:
+                unknown((*base, "service"), intervention.service, services, "external service")
+            if isinstance(intervention, Campaign | EligibilityExtension):
+                for position, sector in enumerate(intervention.sectors):
+                    if sector not in sectors:
+                        unknown((*base, "sectors", position), sector, sectors, "sector")
+        return issues
+
+    def _dates_in_horizon(self) -> list[Issue]:
+        first, last = self.simulation.start_date, self.simulation.end_date
+        issues: list[Issue] = []
+        if self.simulation.warmup_days >= self.simulation.horizon_days:
+            issues.append(
+                Issue(
+                    path=("simulation", "warmup_days"),
+                    message=f"must be less than horizon_days ({self.simulation.horizon_days}), "
+                    f"found {self.simulation.warmup_days}",
+                )
+            )
+        for path, when in self._dates():
+            if not first <= when <= last:
+                issues.append(
+                    Issue(
+                        path=path,
+                        message=f"date {when} is outside the simulated period {first} to {last}",
+                    )
+                )
+        return issues
+
+    def _dates(self) -> list[tuple[tuple, date]]:
+        """Every calendar date in the scenario, with its key path."""
+        found: list[tuple[tuple, date]] = []
+        for name, stage in self.hub.stages.items():
+            for i, step in enumerate(stage.capacity):
+                found.append((("hub", "stages", name, "capacity", i, "from_date"), step.from_date))
+        for name, service in self.external.items():
+            for key in ("capacity", "background_referrals"):
+                for i, step in enumerate(getattr(service, key)):
+                    found.append((("external", name, key, i, "from_date"), step.from_date))
+        for key in ("referrals",):
+            for i, step in enumerate(getattr(self.demand, key, ())):
+                found.append((("demand", key, i, "from_date"), step.from_date))
+        waves = self.distress.waves if self.distress else ()
+        for i, wave in enumerate(waves):
+            for key in ("start_date", "peak_date", "end_date"):
+                found.append((("distress", "waves", i, key), getattr(wave, key)))
+        for i, intervention in enumerate(self.interventions):
+            for key in ("date", "end_date", "start_date", "peak_date"):
+                if hasattr(intervention, key):
+                    found.append((("interventions", i, key), getattr(intervention, key)))
+        return found
