@@ -1,0 +1,86 @@
+"""The `hubsim` command line: a thin layer over the Python API.
+
+Exit codes: 0 success, 2 invalid input (a message naming file, line and key; no
+traceback), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from sim.scenario import ScenarioError, load_scenario
+from sim.scenario.jsonschema import scenario_json_schema
+from sim.scenario.summary import describe
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _validate(args: argparse.Namespace) -> int:
+    status = EXIT_OK
+    for file in args.files:
+        try:
+            scenario = load_scenario(file)
+        except ScenarioError as error:
+            print(error, file=sys.stderr)
+            count = len(error.problems)
+            print(f"{file}: invalid ({count} problem{'s' * (count != 1)})", file=sys.stderr)
+            status = EXIT_INVALID
+            continue
+        print(f"{file}: valid" if args.quiet else f"{file}: valid\n{describe(scenario)}")
+    return status
+
+
+def _schema(args: argparse.Namespace) -> int:
+    json.dump(scenario_json_schema(), sys.stdout, indent=2)
+    print()
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    print(describe(scenario))
+    print("The simulation model is not built yet: the scenario above is valid and resolved.")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="hubsim",
+        description="Demand, capacity and waiting lists for staff mental-health hubs.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = commands.add_parser(
+        "validate", help="check scenario files and print what they resolve to"
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
+    validate.add_argument("-q", "--quiet", action="store_true", help="only say valid or not")
+    validate.set_defaults(handler=_validate)
+
+    schema = commands.add_parser("schema", help="print the scenario JSON Schema (for editors)")
+    schema.set_defaults(handler=_schema)
+
+    run = commands.add_parser("run", help="run a scenario and write a results folder")
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `hubsim` and `python -m sim`."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("hubsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_FAILED
