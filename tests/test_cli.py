@@ -1,0 +1,74 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.scenario import Scenario, load_scenario
+
+SCENARIOS = sorted(Path("scenarios").glob("*.yaml"))
+
+
+def test_every_shipped_scenario_is_valid(capsys):
+    assert SCENARIOS, "no scenarios found"
+    assert main(["validate", "--quiet", *map(str, SCENARIOS)]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": valid") == len(SCENARIOS)
+
+
+def test_validate_prints_the_resolved_summary(capsys):
+    assert main(["validate", "scenarios/baseline.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "150,000 keyworker agents" in out
+    assert "assessment: 3 WTE" in out
+    assert "80% reach assessment within 14 days" in out
+
+
+def test_variant_inherits_from_baseline_and_overrides():
+    base = load_scenario("scenarios/baseline.yaml")
+    variant = load_scenario("scenarios/more-therapy.yaml")
+    assert variant.workforce == base.workforce
+    assert len(variant.hub.stages["therapy"].capacity) == 1
+    assert variant.external["talking_therapies"].capacity[0].places == 800
+    assert variant.external["talking_therapies"].service == base.external["talking_therapies"].service
+
+
+def test_scenario_is_frozen():
+    scenario = load_scenario("scenarios/baseline.yaml")
+    with pytest.raises(Exception, match="frozen"):
+        scenario.name = "changed"
+
+
+def test_python_api_applies_the_cross_section_checks():
+    data = load_scenario("scenarios/baseline.yaml").model_dump()
+    data["targets"]["assessment_2_weeks"]["stage"] = "assesment"
+    with pytest.raises(ValueError, match="unknown stage 'assesment'"):
+        Scenario.model_validate(data)
+
+
+def test_schema_is_json_with_the_sections(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    complete = schema["anyOf"][0]
+    assert {"simulation", "hub", "workforce", "interventions"} <= set(complete["properties"])
+    assert "extends" in schema["anyOf"][1]["properties"]
+
+
+def test_python_dash_m_sim_is_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "validate", "-q", "scenarios/queue-only.yaml"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "valid" in done.stdout
+
+
+def test_unknown_subcommand_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
