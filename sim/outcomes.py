@@ -33,6 +33,8 @@ class Outcome(IntEnum):
     """Stopped waiting (reneged) at a hub stage or an external service."""
     DISCHARGED_AT_CLOSURE = 7
     """Was waiting when the stage closed and was discharged."""
+    STARTED_EXTERNAL = 8
+    """Began treatment at an external service after waiting there."""
 
 
 @dataclass(frozen=True)
