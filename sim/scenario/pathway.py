@@ -106,8 +106,9 @@ class AdaptiveTherapy(Section):
     """The in-house stage that takes the client instead."""
     wait_threshold_days: Annotated[float, Field(gt=0.0)]
     """Expected wait at the external service above which the rule applies."""
-    max_waiting_at_stage: Annotated[int, Field(ge=0)] = 0
-    """The rule applies only while at most this many clients wait for the in-house stage."""
+    max_in_house_wait_days: Annotated[float, Field(ge=0.0)] = 0.0
+    """The rule applies only while the in-house stage's expected wait is at most this (0: only
+    when a place is free now). Expected wait: see docs/queue.md."""
 
 
 class Hub(Section):
