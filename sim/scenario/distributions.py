@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, model_validator
 
 from sim.scenario.base import AsTuple, Days, PositiveDays, Section
@@ -27,6 +28,10 @@ class Exponential(Section):
         """Mean duration in days."""
         return self.mean_days
 
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` draws in days."""
+        return rng.exponential(self.mean_days, size)
+
 
 class Lognormal(Section):
     """Right-skewed durations, given by their own mean and standard deviation in days."""
@@ -41,6 +46,11 @@ class Lognormal(Section):
     def mean(self) -> float:
         """Mean duration in days."""
         return self.mean_days
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` draws in days (log-scale parameters from the mean and sd)."""
+        sigma2 = math.log1p((self.sd_days / self.mean_days) ** 2)
+        return rng.lognormal(math.log(self.mean_days) - sigma2 / 2, math.sqrt(sigma2), size)
 
 
 class Gamma(Section):
@@ -57,6 +67,10 @@ class Gamma(Section):
         """Mean duration in days."""
         return self.mean_days
 
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` draws in days."""
+        return rng.gamma(self.shape, self.mean_days / self.shape, size)
+
 
 class Fixed(Section):
     """Every duration is the same."""
@@ -69,6 +83,10 @@ class Fixed(Section):
     def mean(self) -> float:
         """Mean duration in days."""
         return self.value_days
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` draws in days (all equal)."""
+        return np.full(size, self.value_days)
 
 
 class Empirical(Section):
@@ -99,6 +117,11 @@ class Empirical(Section):
         return math.fsum(v * w for v, w in zip(self.values_days, weights, strict=True)) / math.fsum(
             weights
         )
+
+    def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """`size` draws in days, resampled from the values."""
+        weights = np.asarray(self.weights or (1.0,) * len(self.values_days), dtype=float)
+        return rng.choice(np.asarray(self.values_days), size=size, p=weights / weights.sum())
 
 
 Distribution = Annotated[

@@ -90,6 +90,9 @@ class HubStage(Section):
     destination (hub stage, external service or `exit`) to share."""
     on_closure: OnClosure = Field(default_factory=lambda: Discharge(action="discharge"))
     """What happens to those waiting when the stage's WTE drops to zero."""
+    treatment: bool = False
+    """True for a treatment stage (in-house therapy): starting it is taking up treatment and
+    finishing it may bring relief; other stages are triage (screening, assessment)."""
 
     @model_validator(mode="after")
     def _capacity_in_order(self) -> HubStage:

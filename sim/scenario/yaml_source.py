@@ -8,6 +8,8 @@ Aliases are allowed, but a document whose aliases expand beyond `MAX_EXPANDED_NO
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from sim.scenario.problems import KeyPath, Problem, ScenarioError
 
@@ -58,6 +61,13 @@ def read_yaml(file: Path) -> Document:
         root = yaml.compose(text)
     except MarkedYAMLError as error:
         raise ScenarioError([_syntax_problem(file, error)]) from None
+    except ReaderError as error:
+        raise ScenarioError([_reader_problem(file, text, error)]) from None
+    except ValueError as error:
+        # The scanner's chr() fails on an escape beyond U+10FFFF ("\U00110000"), without a mark.
+        line = _escape_line(text)
+        message = f"YAML syntax error: {error} (an escape sequence beyond U+10FFFF)"
+        raise ScenarioError([Problem(file, line, (), message)]) from None
     except RecursionError:
         too_deep = Problem(file, 1, (), "the document is nested too deeply")
         raise ScenarioError([too_deep]) from None
@@ -71,7 +81,9 @@ def read_yaml(file: Path) -> Document:
     if problems:
         raise ScenarioError(problems)
     lines: dict[KeyPath, tuple[Path, int]] = {(): (file, root.start_mark.line + 1)}
-    data = _plain(root, (), file, lines)
+    data = _plain(root, (), file, lines, problems)
+    if problems:
+        raise ScenarioError(problems)
     return Document(data=data, lines=lines)
 
 
@@ -104,6 +116,30 @@ def _read_text(file: Path) -> str:
                 )
             ]
         ) from None
+
+
+def _reader_problem(file: Path, text: str, error: ReaderError) -> Problem:
+    """A character YAML forbids (a control character), at its line, on one output line."""
+    position = min(max(error.position, 0), len(text))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    return Problem(
+        file,
+        line,
+        (),
+        f"found control character U+{error.character:04X} at column {column}; allowed: "
+        "printable characters (write it as an escape inside double quotes, or delete it)",
+    )
+
+
+_OUT_OF_RANGE_ESCAPE = re.compile(r"\\U([0-9A-Fa-f]{8})")
+
+
+def _escape_line(text: str) -> int | None:
+    for match in _OUT_OF_RANGE_ESCAPE.finditer(text):
+        if int(match.group(1), 16) > sys.maxunicode:
+            return text.count("\n", 0, match.start()) + 1
+    return None
 
 
 def _syntax_problem(file: Path, error: MarkedYAMLError) -> Problem:
@@ -218,27 +254,51 @@ class _RecursiveAliasError(Exception):
         self.node = node
 
 
-def _plain(node: Node, path: KeyPath, file: Path, lines: dict) -> Any:
-    """Build plain Python data from checked nodes, recording each key's line."""
+def _plain(node: Node, path: KeyPath, file: Path, lines: dict, problems: list[Problem]) -> Any:
+    """Build plain Python data from checked nodes, recording each key's line.
+
+    A scalar that cannot be built (`2021-02-30`, `!!int abc`) is added to `problems`.
+    """
     if isinstance(node, MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = str(key_node.value)
             child = (*path, key)
             lines[child] = (file, key_node.start_mark.line + 1)
-            result[key] = _plain(value_node, child, file, lines)
+            result[key] = _plain(value_node, child, file, lines, problems)
         return result
     if isinstance(node, SequenceNode):
         items = []
         for index, item_node in enumerate(node.value):
             child = (*path, index)
             lines[child] = (file, item_node.start_mark.line + 1)
-            items.append(_plain(item_node, child, file, lines))
+            items.append(_plain(item_node, child, file, lines, problems))
         return items
-    return _scalar(node)
+    try:
+        return _scalar(node)
+    except (ArithmeticError, LookupError, ValueError, YAMLError) as error:
+        # ruamel raises whatever its converter raised: ValueError for 2021-02-30 or an int
+        # of more than 4,300 digits, KeyError for `!!bool abc`, IndexError for `!!int ""`.
+        problems.append(Problem(file, node.start_mark.line + 1, path, _scalar_message(node, error)))
+        return None
 
 
 _SCALAR_YAML = YAML(typ="safe", pure=True)
+_SCALAR_KINDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "null": "null",
+    "timestamp": "a real calendar date (YYYY-MM-DD) or date and time",
+}
+
+
+def _scalar_message(node: ScalarNode, error: Exception) -> str:
+    tag = _tag(node).removeprefix(_CORE)
+    text = node.value if len(node.value) <= 60 else node.value[:57] + "..."
+    detail = str(error).splitlines()[0] if isinstance(error, ValueError) else ""
+    reason = f" ({detail})" if detail else ""
+    return f"found {text!r}{reason}; allowed: {_SCALAR_KINDS.get(tag, 'a valid !!' + tag)}"
 
 
 def _scalar(node: ScalarNode) -> Any:
