@@ -17,6 +17,10 @@ def _axes(ax: Axes | None) -> Axes:
     return ax if ax is not None else Figure(figsize=(9, 4.5)).add_subplot()
 
 
+def _legend_below(ax: Axes) -> None:
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, frameon=False)
+
+
 def plot_fan(
     frame: pd.DataFrame, *, x: str, y: str, ax: Axes | None = None, label: str = "median"
 ) -> Axes:
@@ -44,7 +48,7 @@ def plot_waiting_list(waiting: pd.DataFrame, *, stage: str, ax: Axes | None = No
     ax.set_title(f"Waiting for {stage.replace('_', ' ')}")
     ax.set_ylabel("people waiting")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", frameon=False)
+    _legend_below(ax)
     return ax
 
 
@@ -65,7 +69,7 @@ def plot_referrals_vs_capacity(
     ax.set_title("Weekly referrals and capacity")
     ax.set_ylabel("per week")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", frameon=False)
+    _legend_below(ax)
     return ax
 
 
@@ -79,7 +83,7 @@ def plot_share_within_target(
     ax.set_ylim(0, 1.02)
     ax.set_title(title)
     ax.set_ylabel("share of referrals")
-    ax.legend(loc="lower left", frameon=False)
+    _legend_below(ax)
     return ax
 
 

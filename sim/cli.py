@@ -10,6 +10,10 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
 
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.jsonschema import scenario_json_schema
@@ -45,9 +49,53 @@ def _run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
-    print(describe(scenario))
-    print("The simulation model is not built yet: the scenario above is valid and resolved.")
+    out = Path(args.out) if args.out else None
+    if out is not None and out.exists():
+        print(f"{out}: results folder already exists; it is never overwritten", file=sys.stderr)
+        return EXIT_INVALID
+    # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
+    from tqdm import tqdm
+
+    from sim.metrics import confidence_summary
+    from sim.results import write_results
+    from sim.runner import run_replications
+    from sim.store import ResultsExistError, new_results_path
+
+    started = datetime.now()
+    if not args.quiet:
+        print(describe(scenario))
+    count = args.replications or scenario.simulation.replications
+
+    def progress(items):
+        return tqdm(items, total=count, desc="replications", unit="run", disable=args.quiet)
+
+    runs = run_replications(scenario, count, args.seed, progress=progress)
+    stem = Path(args.scenario).stem
+    target = out or new_results_path(Path(scenario.outputs.directory), stem, started)
+    try:
+        folder = write_results(runs, target, started=started, argv=sys.argv)
+    except ResultsExistError as error:
+        print(error, file=sys.stderr)
+        return EXIT_INVALID
+    if not args.quiet:
+        summary = confidence_summary(pd.read_csv(folder / "kpis.csv"))
+        print(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
+    print(f"results: {folder}")
     return EXIT_OK
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, found {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63 - 1, found {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a scenario and write a results folder")
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
+    run.add_argument(
+        "-n", "--replications", type=_positive_int, help="replications (default: the scenario's)"
+    )
+    run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    run.add_argument(
+        "--out", metavar="DIR", help="results folder to create (default: a new one under results/)"
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     run.set_defaults(handler=_run)
     return parser
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from sim.queue import Outcome, QueueResult, Source
+
+if TYPE_CHECKING:
+    from sim.runner import Run
 
 CONFIDENCE = 0.95
 
@@ -44,3 +51,70 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
             }
         )
     return pd.DataFrame(rows, columns=["kpi", "mean", "sd", "ci_low", "ci_high", "replications"])
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def referral_share_within(queue: QueueResult, stage: str, days: float) -> float:
+    """Share of hub referrals (in the measured window) that started `stage` within `days`
+    of their referral, among those who joined its queue. Those who left unserved count as
+    late; those still waiting at the end for less than `days` are left out (unknown)."""
+    records = queue.records
+    visits = (records.visit_stage == queue.network.index(stage)) & (
+        records.client_source[records.visit_client] == Source.REFERRAL
+    )
+    referred = records.client_arrival[records.visit_client[visits]]
+    start = records.visit_start[visits]
+    in_window = (referred >= queue.warmup) & (referred < queue.end)
+    waited = np.where(np.isnan(start), np.inf, start - referred)
+    unknown = np.isnan(start) & (records.visit_outcome[visits] == Outcome.WAITING)
+    unknown &= queue.end - referred < days
+    counted = in_window & ~unknown
+    return float(np.mean(waited[counted] <= days)) if counted.any() else float("nan")
+
+
+def _referral_waits(queue: QueueResult, stage: str) -> np.ndarray:
+    """Waits at `stage` of hub referrals that started service there (measured window)."""
+    records = queue.records
+    visits = (
+        (records.visit_stage == queue.network.index(stage))
+        & (records.client_source[records.visit_client] == Source.REFERRAL)
+        & (records.visit_arrive >= queue.warmup)
+        & (records.visit_arrive < queue.end)
+        & ~np.isnan(records.visit_start)
+    )
+    return records.visit_start[visits] - records.visit_arrive[visits]
+
+
+def run_kpis(run: Run) -> dict[str, float]:
+    """Scalar KPIs of one run (statistics over the measured window, after the warm-up)."""
+    queue, scenario = run.queue, run.scenario
+    records = queue.records
+    referred = (
+        (records.client_source == Source.REFERRAL)
+        & (records.client_arrival >= queue.warmup)
+        & (records.client_arrival < queue.end)
+    )
+    months = (queue.end - queue.warmup) / DAYS_PER_MONTH
+    kpis = {"referrals_per_month": float(referred.sum() / months)}
+    daily = queue.daily
+    for stage in (*scenario.hub.stages, *scenario.external):
+        waits = _referral_waits(queue, stage)
+        kpis[f"{stage}.wait_mean_days"] = float(waits.mean()) if waits.size else float("nan")
+        for label, q in (("median", 0.5), ("p90", 0.9)):
+            value = float(np.quantile(waits, q)) if waits.size else float("nan")
+            kpis[f"{stage}.wait_{label}_days"] = value
+        kpis[f"{stage}.dropout_share"] = queue.abandonment(stage)
+        rows = daily[daily["stage"] == stage]
+        servers = rows.groupby("day")["servers"].first()
+        busy = rows.groupby("day")["mean_in_service"].sum()
+        open_days = servers > 0
+        kpis[f"{stage}.utilisation"] = (
+            float(busy[open_days].sum() / servers[open_days].sum()) if open_days.any() else 0.0
+        )
+    for name, target in scenario.targets.items():
+        kpis[f"target.{name}.share_within"] = referral_share_within(
+            queue, target.stage, target.within_days
+        )
+    return kpis

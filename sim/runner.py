@@ -1,0 +1,112 @@
+"""The simulation as a function: `run(scenario, seed) -> Run`, and replications of it.
+
+Every replication draws from its own family of named streams (`sim.streams`, keyed by the
+root seed and the replication index), so replication i gives the same numbers whether it runs
+alone, in a loop, or on any worker of any executor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.pathway import HubPathway, build_network
+from sim.queue import PoissonDemand, QueueResult, ReplayDemand, simulate
+from sim.scenario import Scenario
+from sim.scenario.pathway import AgentDemand
+from sim.scenario.pathway import PoissonDemand as PoissonSpec
+
+
+@dataclass(frozen=True)
+class Run:
+    """One replication of one scenario: the pathway's records and, with agents, theirs."""
+
+    scenario: Scenario
+    seed: int
+    replication: int
+    queue: QueueResult
+    """Pathway records and statistics (warm-up excluded from statistics)."""
+    agents_daily: pd.DataFrame | None
+    """Per-day agent series (agent demand only)."""
+    agents_groups: pd.DataFrame | None
+    """Per-group uptake counts (agent demand only)."""
+    seconds: float
+    """Wall time of the run."""
+
+
+def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Run:
+    """Simulate one replication of `scenario` (seed defaults to the scenario's)."""
+    seed = scenario.simulation.seed if seed is None else seed
+    started = time.perf_counter()
+    if isinstance(scenario.demand, AgentDemand):
+        queue, daily, groups = _run_agents(scenario, seed, replication)
+    else:
+        queue, daily, groups = _run_queue_only(scenario, seed, replication), None, None
+    return Run(scenario, seed, replication, queue, daily, groups, time.perf_counter() - started)
+
+
+def run_replications(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    progress: Callable[[Iterable], Iterable] | None = None,
+) -> list[Run]:
+    """Replications 0..n-1 of `scenario`, in order (n defaults to the scenario's)."""
+    count = scenario.simulation.replications if replications is None else replications
+    indices: Iterable[int] = range(count)
+    if progress is not None:
+        indices = progress(indices)
+    return [run(scenario, seed, replication) for replication in indices]
+
+
+def _run_queue_only(scenario: Scenario, seed: int, replication: int) -> QueueResult:
+    sim = scenario.simulation
+    network = build_network(scenario, seed, replication)
+    shares = tuple(scenario.hub.priority_classes.values())
+    if isinstance(scenario.demand, PoissonSpec):
+        steps = scenario.demand.referrals
+        times = [float(sim.day(step.from_date)) for step in steps]
+        rates = [step.per_day for step in steps]
+        if times[0] > 0:
+            times, rates = [0.0, *times], [0.0, *rates]
+        demand: PoissonDemand | ReplayDemand = PoissonDemand((times, rates), shares, 0)
+    else:
+        demand = _replay(scenario)
+    return simulate(
+        network,
+        demand,
+        horizon_days=sim.horizon_days - sim.warmup_days,
+        warmup_days=sim.warmup_days,
+        seed=seed,
+        replication=replication,
+    )
+
+
+def _replay(scenario: Scenario) -> ReplayDemand:
+    frame = pd.read_csv(scenario.demand.file)  # absolute: the loader resolves it
+    classes = list(scenario.hub.priority_classes)
+    klass = frame["priority_class"].map({name: i for i, name in enumerate(classes)})
+    keep = frame["arrival_day"] < scenario.simulation.horizon_days
+    return ReplayDemand(
+        arrival_times=frame.loc[keep, "arrival_day"].to_numpy(float),
+        classes=klass[keep].to_numpy(np.int64),
+    )
+
+
+def _run_agents(scenario: Scenario, seed: int, replication: int):
+    from sim.model import HubModel  # the agent model is only needed with agent demand
+
+    pathway = HubPathway(scenario, seed, replication)
+    model = HubModel(scenario, pathway, seed=seed, replication=replication)
+    for _ in range(scenario.simulation.horizon_days):
+        model.step()
+    sim = scenario.simulation
+    queue = QueueResult(
+        pathway.network, pathway.records(), float(sim.warmup_days), float(sim.horizon_days)
+    )
+    return queue, model.daily_frame(), model.group_frame()
