@@ -1,0 +1,541 @@
+"""Compiled event kernels: pure functions over the arrays of :mod:`sim.queue.layout`.
+
+The engine is a classic next-event simulation (Law, *Simulation Modeling and Analysis*, ch. 1):
+a binary heap of pending events keyed by (time, id), where id = kind << 56 | payload, so equal
+times are broken by kind (capacity change, service end, reneging, background arrival) then by
+payload; referrals come from a sorted array merged with the heap (heap first on ties). Queues
+are per (stage, class) FIFO linked lists threaded through the visit rows; a client who reneges
+stays in the list, marked, and is skipped when the list is popped (lazy deletion), and so do
+their pending reneging events once they start service.
+
+No Python objects, I/O or validation here; the wrapper in :mod:`sim.queue.core` does that.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.queue.codes import EXIT, NOT_ROUTED, DistKind, Event, Outcome, Source
+from sim.queue.layout import (
+    D_ARRIVALS,
+    D_COMPLETIONS,
+    D_DISCHARGED,
+    D_IN_SERVICE,
+    D_RENEGED,
+    D_STARTS,
+    D_TRANSFERRED,
+    D_WAITING,
+    F_NOW,
+    I_BACKLOG_IDS,
+    I_BG_IDS,
+    I_CLIENTS,
+    I_CURSOR,
+    I_DAY,
+    I_HEAP,
+    I_LOG,
+    I_LOG_ON,
+    I_NEED,
+    I_VISITS,
+    I_WAITING,
+)
+
+# Event kinds in the heap, in the order they are handled at equal times.
+H_CAPACITY, H_END, H_RENEGE, H_BACKGROUND = 0, 1, 2, 3
+SHIFT = 56
+MASK = (1 << SHIFT) - 1
+# Return codes of ``advance``.
+DONE, NEED_ROOM = 0, 1
+
+EXPONENTIAL, LOGNORMAL, GAMMA, FIXED = (int(k) for k in list(DistKind)[:4])
+WAITING, IN_SERVICE, COMPLETED = int(Outcome.WAITING), int(Outcome.IN_SERVICE), 2
+RENEGED, DISCHARGED, TRANSFERRED = int(Outcome.RENEGED), int(Outcome.DISCHARGED), 5
+REFERRAL, BACKGROUND, BACKLOG = int(Source.REFERRAL), int(Source.BACKGROUND), int(Source.BACKLOG)
+E_ARRIVED, E_STARTED, E_FINISHED = int(Event.ARRIVED), int(Event.STARTED), int(Event.FINISHED)
+E_ROUTED, E_REROUTED, E_TRANSFERRED = int(Event.ROUTED), int(Event.REROUTED), 5
+E_EXITED, E_RENEGED, E_DISCHARGED = int(Event.EXITED), int(Event.RENEGED), 8
+assert COMPLETED == Outcome.COMPLETED and TRANSFERRED == Outcome.TRANSFERRED
+assert E_TRANSFERRED == Event.TRANSFERRED and E_DISCHARGED == Event.DISCHARGED
+
+
+@njit(cache=True)
+def draw(net, d, rng):
+    """One draw from distribution ``d``; FIXED consumes no random number."""
+    kind = net.dist_kind[d]
+    if kind == EXPONENTIAL:
+        return rng.exponential(net.dist_par[d, 0])
+    if kind == LOGNORMAL:
+        return rng.lognormal(net.dist_par[d, 0], net.dist_par[d, 1])
+    if kind == GAMMA:
+        return rng.gamma(net.dist_par[d, 0], net.dist_par[d, 1])
+    if kind == FIXED:
+        return net.dist_par[d, 0]
+    lo, hi = net.tab_off[d], net.tab_off[d + 1]
+    return net.tab_val[min(bisect_right(net.tab_cum, lo, hi, rng.random()), hi - 1)]
+
+
+@njit(cache=True)
+def bisect_right(a, lo, hi, x):
+    """First index j in [lo, hi) with a[j] > x (hi if none); a[lo:hi] sorted.
+
+    Hand-written: calling np.searchsorted makes the enclosing kernels ~10x slower."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] > x:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True)
+def _push(st, t, ident):
+    ht, hi = st.h_time, st.h_id
+    j = st.si[I_HEAP]
+    st.si[I_HEAP] = j + 1
+    while j > 0:
+        p = (j - 1) >> 1
+        if ht[p] < t or (ht[p] == t and hi[p] < ident):
+            break
+        ht[j] = ht[p]
+        hi[j] = hi[p]
+        j = p
+    ht[j] = t
+    hi[j] = ident
+
+
+@njit(cache=True)
+def _pop(st):
+    ht, hi = st.h_time, st.h_id
+    top_t, top_id = ht[0], hi[0]
+    n = st.si[I_HEAP] - 1
+    st.si[I_HEAP] = n
+    t, ident = ht[n], hi[n]
+    j = 0
+    while True:
+        c = 2 * j + 1
+        if c >= n:
+            break
+        if c + 1 < n and (ht[c + 1] < ht[c] or (ht[c + 1] == ht[c] and hi[c + 1] < hi[c])):
+            c += 1
+        if t < ht[c] or (t == ht[c] and ident < hi[c]):
+            break
+        ht[j] = ht[c]
+        hi[j] = hi[c]
+        j = c
+    ht[j] = t
+    hi[j] = ident
+    return top_t, top_id
+
+
+@njit(cache=True)
+def _log(st, i, code, s, t):
+    si = st.si
+    if si[I_LOG_ON] == 1 and st.c_source[i] == REFERRAL:
+        n = si[I_LOG]
+        st.e_client[n] = i
+        st.e_code[n] = code
+        st.e_stage[n] = s
+        st.e_time[n] = t
+        si[I_LOG] = n + 1
+
+
+@njit(cache=True)
+def _touch(st, s, k, t):
+    """Bring the time integrals of (waiting, in service) of (s, k) up to time t."""
+    dt = t - st.last[s, k]
+    st.area[s, k, 0] += st.nq[s, k] * dt
+    st.area[s, k, 1] += st.nbusy[s, k] * dt
+    st.last[s, k] = t
+
+
+@njit(cache=True)
+def _roll_days(st, t):
+    """Close every day whose end is at or before t: snapshots and time averages."""
+    S, K = st.nq.shape
+    while st.si[I_DAY] <= t:
+        b = st.si[I_DAY]
+        d = b - 1
+        for s in range(S):
+            st.d_servers[d, s] = st.servers[s]
+            for k in range(K):
+                _touch(st, s, k, float(b))
+                st.d_area[d, s, k, 0] = st.area[s, k, 0]
+                st.d_area[d, s, k, 1] = st.area[s, k, 1]
+                st.area[s, k, 0] = 0.0
+                st.area[s, k, 1] = 0.0
+                st.d_count[d, s, k, D_WAITING] = st.nq[s, k]
+                st.d_count[d, s, k, D_IN_SERVICE] = st.nbusy[s, k]
+        st.si[I_DAY] = b + 1
+
+
+@njit(cache=True)
+def _new_client(net, st, ident, source, k, entry, arrival, rs, rp, rr):
+    """Create a client and make all their draws: service, patience, routing at every stage."""
+    i = st.si[I_CLIENTS]
+    st.si[I_CLIENTS] = i + 1
+    st.c_ident[i] = ident
+    st.c_source[i] = source
+    st.c_klass[i] = k
+    st.c_entry[i] = entry
+    st.c_arrival[i] = arrival
+    st.c_last[i] = -1
+    S = net.pat_dist.shape[0]
+    for s in range(S):
+        st.c_service[i, s] = draw(net, net.svc_dist[s, k], rs)
+    for s in range(S):
+        d = net.pat_dist[s]
+        st.c_patience[i, s] = np.inf if d < 0 else draw(net, d, rp)
+    for s in range(S):
+        st.c_route_u[i, s] = rr.random()
+    return i
+
+
+@njit(cache=True)
+def _start(net, st, v, t):
+    i, s = st.v_client[v], st.v_stage[v]
+    k = st.c_klass[i]
+    _touch(st, s, k, t)
+    st.nbusy[s, k] += 1
+    st.busy[s] += 1
+    st.v_start[v] = t
+    st.v_outcome[v] = IN_SERVICE
+    _push(st, t + st.c_service[i, s], (H_END << SHIFT) | v)
+    _log(st, i, E_STARTED, s, t)
+    st.d_count[int(t), s, k, D_STARTS] += 1
+
+
+@njit(cache=True)
+def _dequeue(st, s, k, t):
+    """Count one client of class k out of the queue of stage s at time t."""
+    _touch(st, s, k, t)
+    st.nq[s, k] -= 1
+    st.nwait[s] -= 1
+    st.si[I_WAITING] -= 1
+
+
+@njit(cache=True)
+def _unqueue(st, v, t, outcome):
+    """Waiting visit v leaves the queue at t without service, ending with ``outcome``."""
+    _dequeue(st, st.v_stage[v], st.c_klass[st.v_client[v]], t)
+    st.v_outcome[v] = outcome
+    st.v_end[v] = t
+
+
+@njit(cache=True)
+def _join(net, st, i, s, arrive, t, code):
+    """Client i joins stage s (having arrived there at ``arrive``; now is t).
+
+    A closed stage applies its closure policy at once (discharge, or transfer onwards);
+    otherwise the client starts if a server is free (then nobody is waiting) or queues.
+    """
+    k = st.c_klass[i]
+    while True:
+        v = st.si[I_VISITS]
+        st.si[I_VISITS] = v + 1
+        st.v_client[v] = i
+        st.v_stage[v] = s
+        st.v_outcome[v] = WAITING
+        st.v_next[v] = NOT_ROUTED
+        st.v_adaptive[v] = 0
+        st.v_link[v] = -1
+        st.v_arrive[v] = arrive
+        st.v_start[v] = np.nan
+        st.v_end[v] = np.nan
+        st.c_last[i] = v
+        _log(st, i, code, s, t)
+        if arrive >= 0:
+            st.d_count[int(t), s, k, D_ARRIVALS] += 1
+        if st.servers[s] == 0:
+            st.v_end[v] = t
+            if net.closure_to[s] < 0:
+                st.v_outcome[v] = DISCHARGED
+                _log(st, i, E_DISCHARGED, s, t)
+                st.d_count[int(t), s, k, D_DISCHARGED] += 1
+                return
+            st.v_outcome[v] = TRANSFERRED
+            st.d_count[int(t), s, k, D_TRANSFERRED] += 1
+            s = net.closure_to[s]
+            arrive = t
+            code = E_TRANSFERRED
+            continue
+        if st.busy[s] < st.servers[s]:
+            _start(net, st, v, t)
+            return
+        _touch(st, s, k, t)
+        if st.tail[s, k] < 0:
+            st.head[s, k] = v
+        else:
+            st.v_link[st.tail[s, k]] = v
+        st.tail[s, k] = v
+        st.nq[s, k] += 1
+        st.nwait[s] += 1
+        st.si[I_WAITING] += 1
+        p = st.c_patience[i, s]
+        if p < np.inf:
+            _push(st, max(arrive + p, t), (H_RENEGE << SHIFT) | v)
+        return
+
+
+@njit(cache=True)
+def _fill(net, st, s, t):
+    """Start waiting clients at s while servers are free: most urgent class first, FIFO."""
+    K = st.nq.shape[1]
+    while st.busy[s] < st.servers[s] and st.nwait[s] > 0:
+        for k in range(K):
+            if st.nq[s, k] > 0:
+                v = st.head[s, k]
+                while st.v_outcome[v] != WAITING:
+                    v = st.v_link[v]
+                st.head[s, k] = st.v_link[v]
+                if st.v_link[v] < 0:
+                    st.tail[s, k] = -1
+                _dequeue(st, s, k, t)
+                _start(net, st, v, t)
+                break
+
+
+@njit(cache=True)
+def expected_wait(net, st, s, k):
+    """Expected wait of a class-k client joining s now (inf if closed, 0 if a server is free).
+
+    (waiting in classes 0..k + 1 + busy beyond capacity) x mean service / servers: the mean
+    time for that many departures when all servers are busy (M/M/c conditional wait).
+    """
+    c = st.servers[s]
+    if c == 0:
+        return np.inf
+    if st.busy[s] < c:
+        return 0.0
+    ahead = 0
+    for j in range(k + 1):
+        ahead += st.nq[s, j]
+    return (ahead + 1 + st.busy[s] - c) * net.dist_mean[net.svc_dist[s, k]] / c
+
+
+@njit(cache=True)
+def _reroute(net, st, s, k):
+    """Stage s's adaptive rule fires: the watched external stage's expected wait is over the
+    threshold, and the in-house stage is open with an expected wait within its bound."""
+    ext, home = net.adapt[s, 0], net.adapt[s, 1]
+    return (
+        expected_wait(net, st, ext, k) > net.adapt_par[s, 0]
+        and st.servers[home] > 0
+        and expected_wait(net, st, home, k) <= net.adapt_par[s, 1]
+    )
+
+
+@njit(cache=True)
+def _finish(net, st, v, t):
+    """Service of visit v ends: free the server, fill it, route the client."""
+    i, s = st.v_client[v], st.v_stage[v]
+    k = st.c_klass[i]
+    _touch(st, s, k, t)
+    st.nbusy[s, k] -= 1
+    st.busy[s] -= 1
+    st.v_end[v] = t
+    st.v_outcome[v] = COMPLETED
+    _log(st, i, E_FINISHED, s, t)
+    st.d_count[int(t), s, k, D_COMPLETIONS] += 1
+    _fill(net, st, s, t)
+    S = st.servers.shape[0]
+    dest = min(bisect_right(net.route_cum[s, k], 0, S + 1, st.c_route_u[i, s]), S)
+    code = E_ROUTED
+    if dest == net.adapt[s, 0] and _reroute(net, st, s, k):
+        dest = net.adapt[s, 1]
+        code = E_REROUTED
+        st.v_adaptive[v] = 1
+    if dest == S:
+        st.v_next[v] = EXIT
+        _log(st, i, E_EXITED, s, t)
+        return
+    st.v_next[v] = dest
+    _join(net, st, i, dest, t, t, code)
+
+
+@njit(cache=True)
+def _renege(st, v, t):
+    if st.v_outcome[v] != WAITING:
+        return  # stale: the client started service or left at a closure
+    i, s = st.v_client[v], st.v_stage[v]
+    k = st.c_klass[i]
+    _unqueue(st, v, t, RENEGED)
+    if st.nq[s, k] == 0:
+        st.head[s, k] = -1
+        st.tail[s, k] = -1
+    _log(st, i, E_RENEGED, s, t)
+    st.d_count[int(t), s, k, D_RENEGED] += 1
+
+
+@njit(cache=True)
+def _close(net, st, s, t):
+    """Stage s closed: everyone waiting is discharged or transferred, most urgent first."""
+    for k in range(st.nq.shape[1]):
+        v = st.head[s, k]
+        st.head[s, k] = -1
+        st.tail[s, k] = -1
+        while v >= 0:
+            nxt = st.v_link[v]
+            if st.v_outcome[v] == WAITING:
+                i = st.v_client[v]
+                if net.closure_to[s] < 0:
+                    _unqueue(st, v, t, DISCHARGED)
+                    _log(st, i, E_DISCHARGED, s, t)
+                    st.d_count[int(t), s, k, D_DISCHARGED] += 1
+                else:
+                    _unqueue(st, v, t, TRANSFERRED)
+                    st.d_count[int(t), s, k, D_TRANSFERRED] += 1
+                    _join(net, st, i, net.closure_to[s], t, t, E_TRANSFERRED)
+            v = nxt
+
+
+@njit(cache=True)
+def _capacity(net, st, j, t):
+    s = net.cap_stage[j]
+    st.servers[s] = net.cap_servers[j]
+    if net.cap_servers[j] == 0:
+        _close(net, st, s, t)
+    else:
+        _fill(net, st, s, t)
+
+
+@njit(cache=True)
+def _next_background(net, st, s, t, rng):
+    """Next arrival after t of the piecewise-constant Poisson process of stage s (inversion of
+    the integrated rate with one Exp(1) draw), or inf if the rate stays at 0."""
+    e = rng.exponential(1.0)
+    lo, hi = net.bg_off[s], net.bg_off[s + 1]
+    j = lo + st.bg_seg[s]
+    while True:
+        end = net.bg_time[j + 1] if j + 1 < hi else np.inf
+        rate = net.bg_rate[j]
+        if rate > 0 and e <= rate * (end - t):
+            st.bg_seg[s] = j - lo
+            return t + e / rate
+        if end == np.inf:
+            return np.inf
+        e -= rate * (end - t)
+        t = end
+        j += 1
+
+
+@njit(cache=True)
+def _background(net, st, s, t, rng):
+    ident = st.si[I_BG_IDS]
+    st.si[I_BG_IDS] = ident + 1
+    i = _new_client(net, st, ident, BACKGROUND, net.bg_class[s], s, t, rng, rng, rng)
+    _join(net, st, i, s, t, t, E_ARRIVED)
+    nxt = _next_background(net, st, s, t, rng)
+    if nxt < np.inf:
+        _push(st, nxt, (H_BACKGROUND << SHIFT) | s)
+
+
+@njit(cache=True)
+def start(net, st, rngs):
+    """Set up t=0: servers, pending capacity changes, first background arrivals, backlog.
+
+    A backlog client of age a joins at arrival time -a; their patience at that stage is drawn
+    conditional on exceeding a (rejection, up to 1000 tries; else a + the last draw).
+    """
+    S = st.servers.shape[0]
+    st.servers[:] = net.servers0
+    for j in range(net.cap_time.shape[0]):
+        _push(st, net.cap_time[j], (H_CAPACITY << SHIFT) | j)
+    for s in range(S):
+        if net.bg_off[s + 1] > net.bg_off[s]:
+            nxt = _next_background(net, st, s, 0.0, rngs.background)
+            if nxt < np.inf:
+                _push(st, nxt, (H_BACKGROUND << SHIFT) | s)
+    rb = rngs.backlog
+    for b in range(net.backlog_age.shape[0]):
+        s, age = net.backlog_stage[b], net.backlog_age[b]
+        ident = st.si[I_BACKLOG_IDS]
+        st.si[I_BACKLOG_IDS] = ident + 1
+        i = _new_client(net, st, ident, BACKLOG, net.backlog_class[b], s, -age, rb, rb, rb)
+        d = net.pat_dist[s]
+        if d >= 0:
+            p = st.c_patience[i, s]
+            tries = 0
+            while p <= age and tries < 1000:
+                p = draw(net, d, rb)
+                tries += 1
+            st.c_patience[i, s] = p if p > age else age + p
+        _join(net, st, i, s, -age, 0.0, E_ARRIVED)
+
+
+@njit(cache=True)
+def room_needed(st):
+    """Free rows (visits, log, heap) to hold before handling the next event: a capacity change
+    may move everyone waiting, each through up to S closed stages."""
+    S = st.servers.shape[0]
+    need = 2 * S + 8
+    if st.si[I_HEAP] > 0 and (st.h_id[0] >> SHIFT) == H_CAPACITY:
+        need += (2 * S + 4) * st.si[I_WAITING]
+    return need
+
+
+@njit(cache=True)
+def _has_room(st, need):
+    si = st.si
+    return (
+        st.c_ident.shape[0] > si[I_CLIENTS]
+        and st.v_client.shape[0] - si[I_VISITS] >= need
+        and st.e_client.shape[0] - si[I_LOG] >= need
+        and st.h_time.shape[0] - si[I_HEAP] >= need
+    )
+
+
+@njit(cache=True)
+def advance(net, st, rngs, until):
+    """Handle every event before ``until`` (referrals st.a_*, sorted by time).
+
+    Returns DONE, or NEED_ROOM (with the room wanted in si[I_NEED]) if arrays must grow first;
+    the state is then consistent and the call can be repeated after growing.
+    """
+    si = st.si
+    n_arr = st.a_time.shape[0]
+    while True:
+        need = room_needed(st)
+        if not _has_room(st, need):
+            si[I_NEED] = need
+            return NEED_ROOM
+        th = st.h_time[0] if si[I_HEAP] > 0 else np.inf
+        j = si[I_CURSOR]
+        ta = st.a_time[j] if j < n_arr else np.inf
+        if th <= ta:
+            if th >= until:
+                break
+            _roll_days(st, th)
+            t, ident = _pop(st)
+            st.sf[F_NOW] = t
+            kind, p = ident >> SHIFT, ident & MASK
+            if kind == H_END:
+                _finish(net, st, p, t)
+            elif kind == H_RENEGE:
+                _renege(st, p, t)
+            elif kind == H_BACKGROUND:
+                _background(net, st, p, t, rngs.background)
+            else:
+                _capacity(net, st, p, t)
+        else:
+            if ta >= until:
+                break
+            _roll_days(st, ta)
+            st.sf[F_NOW] = ta
+            si[I_CURSOR] = j + 1
+            i = _new_client(
+                net,
+                st,
+                st.a_ident[j],
+                REFERRAL,
+                st.a_klass[j],
+                st.a_stage[j],
+                ta,
+                rngs.service,
+                rngs.patience,
+                rngs.routing,
+            )
+            _join(net, st, i, st.a_stage[j], ta, ta, E_ARRIVED)
+    _roll_days(st, until)
+    st.sf[F_NOW] = until
+    return DONE
