@@ -113,3 +113,22 @@ def test_events_translate_to_agent_outcomes():
     expected = [(i, o) for i, (_, _, o) in enumerate(events) if o is not None]
     assert outcomes.client_id.tolist() == [i for i, _ in expected]
     assert outcomes.outcome.tolist() == [int(o) for _, o in expected]
+
+
+def test_hub_pathway_runs_day_by_day_and_reports_expected_waits(baseline):
+    from sim.pathway import HubPathway
+
+    pathway = HubPathway(baseline, seed=3)
+    assert pathway.expected_wait_days() == 0.0  # screening open, nobody waiting
+    seen = set()
+    for today in range(60):
+        ids = np.arange(8, dtype=np.int64) + 100 * today
+        times = today + np.linspace(0.05, 0.95, 8)
+        outcomes = pathway.advance(today + 1, times, ids, np.zeros(8, np.int64))
+        assert (outcomes.time < today + 1).all()
+        seen |= set(outcomes.outcome.tolist())
+    # 8 a day against a screening capacity of about 8 a day: a queue forms.
+    assert pathway.expected_wait_days() > 0
+    assert {int(Outcome.ENTERED_HUB), int(Outcome.STARTED_THERAPY)} <= seen
+    external_wait = pathway.core.expected_wait("talking_therapies", 1)
+    assert 7 < external_wait < 60  # the baseline's backlog gives a wait of about three weeks

@@ -148,6 +148,16 @@ class QueueCore:
             log.e_time[:n].copy(),
         )
 
+    def expected_wait(self, stage: int | str, klass: int = 0) -> float:
+        """Expected wait (days) of a class-``klass`` client joining ``stage`` now: the rule of
+        the adaptive routing (0 if a server is free, inf if the stage is closed)."""
+        s = self.network.index(stage)
+        if not 0 <= klass < self.network.n_classes:
+            raise ValueError(f"class {klass} out of range 0..{self.network.n_classes - 1}")
+        return float(
+            engine.expected_wait(self._net, state_view(self._state, _NO_ARRIVALS), s, klass)
+        )
+
     def records(self) -> Records:
         """Copies of the per-client, per-visit and per-day records so far."""
         return snapshot(self._state, self.network.names)
