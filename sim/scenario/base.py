@@ -42,7 +42,8 @@ PositiveDays = Annotated[float, Field(gt=0.0)]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
 
 
-def _sums_to_one(shares: dict[str, float]) -> dict[str, float]:
+def sums_to_one(shares: dict[str, float]) -> dict[str, float]:
+    """Check that shares sum to 1 (within rounding); the message lists them."""
     total = math.fsum(shares.values())
     if shares and abs(total - 1.0) > SHARE_TOLERANCE:
         parts = " + ".join(f"{key} {value:g}" for key, value in shares.items())
@@ -52,5 +53,5 @@ def _sums_to_one(shares: dict[str, float]) -> dict[str, float]:
     return shares
 
 
-Shares = Annotated[dict[Name, Share], AfterValidator(_sums_to_one)]
+Shares = Annotated[dict[Name, Share], AfterValidator(sums_to_one)]
 """A mapping of names to shares that sum to 1."""

@@ -70,7 +70,8 @@ class Backlog(Section):
 def _steps_ascending(steps: tuple, what: str) -> None:
     dates = [step.from_date for step in steps]
     if any(later <= earlier for earlier, later in itertools.pairwise(dates)):
-        raise ValueError(f"{what} must have strictly increasing from_date, found {dates}")
+        found = ", ".join(d.isoformat() for d in dates)
+        raise ValueError(f"{what} must have strictly increasing from_date, found {found}")
 
 
 class HubStage(Section):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from sim.scenario.base import Name, Section, Share, Shares
+from sim.scenario.base import Name, Section, Share, Shares, sums_to_one
 
 
 class Sector(Section):
@@ -52,3 +52,9 @@ class Workforce(Section):
     """Share of staff who fear their employer would learn they sought help."""
     racism_affected_share: Share
     """Share of minority-ethnic staff currently affected by racism at work."""
+
+    @field_validator("sectors")
+    @classmethod
+    def _sector_shares_sum_to_one(cls, sectors: dict[str, Sector]) -> dict[str, Sector]:
+        sums_to_one({name: sector.share for name, sector in sectors.items()})
+        return sectors
