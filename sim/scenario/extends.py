@@ -23,7 +23,13 @@ def read_scenario_document(file: Path, chain: tuple[Path, ...] = ()) -> Document
     file = Path(file)
     document = read_yaml(file)
     if not isinstance(document.data, dict):
-        found = "a list" if isinstance(document.data, list) else f"{document.data!r}"
+        found = (
+            "a list"
+            if isinstance(document.data, list)
+            else "an empty document"
+            if document.data is None
+            else repr(document.data)[:60]  # a whole text file, perhaps
+        )
         raise ScenarioError(
             [Problem(file, 1, (), f"expected a mapping of scenario sections, found {found}")]
         )
@@ -42,15 +48,21 @@ def read_scenario_document(file: Path, chain: tuple[Path, ...] = ()) -> Document
                 )
             ]
         )
-    parent = (file.parent / parent_name).resolve()
+    try:
+        parent = (file.parent / parent_name).resolve()
+        missing = "" if parent.is_file() else "is a directory" if parent.is_dir() else "not found"
+    except (OSError, ValueError) as error:  # a name too long for the system, or a NUL byte
+        reason = error.strerror if isinstance(error, OSError) else str(error)
+        raise ScenarioError(
+            [Problem(file, line, (EXTENDS,), f"extends {parent_name[:60]!r}: {reason}")]
+        ) from None
     here = file.resolve()
     if parent in (*chain, here):
         cycle = " -> ".join(p.name for p in (*chain, here, parent))
         raise ScenarioError([Problem(file, line, (EXTENDS,), f"extends forms a cycle: {cycle}")])
-    if not parent.is_file():
-        reason = "is a directory" if parent.is_dir() else "not found"
+    if missing:
         raise ScenarioError(
-            [Problem(file, line, (EXTENDS,), f"extends '{parent_name}': {reason} ({parent})")]
+            [Problem(file, line, (EXTENDS,), f"extends '{parent_name}': {missing} ({parent})")]
         )
     base = read_scenario_document(parent, (*chain, here))
     child_data = {key: value for key, value in document.data.items() if key != EXTENDS}

@@ -74,20 +74,27 @@ def _replay_file_problems(scenario: Scenario, document: Document, file: Path) ->
     path = ("demand", "file")
     at_file, line = document.where(path, file)
     target = at_file.parent / scenario.demand.file
-    if target.is_file():
-        return []
+    try:
+        if target.is_file():
+            return []
+    except OSError as error:  # a name too long for the system: is_file() raises
+        return [Problem(at_file, line, path, f"replay file unusable: {error.strerror}")]
     return [Problem(at_file, line, path, f"replay file not found: {target}")]
 
 
 def _problem(document: Document, file: Path, detail: dict) -> Problem:
     """Turn one pydantic error into a problem at the key path the user wrote."""
-    path = _data_path(document.data, detail["loc"])
+    path = _data_path(document.data, detail["loc"], missing=detail["type"] == "missing")
     at_file, line = document.where(path, file)
     return Problem(at_file, line, path, _message(detail, path))
 
 
-def _data_path(data: Any, loc: tuple) -> KeyPath:
-    """The part of pydantic's location that exists in the data (drops union tags)."""
+def _data_path(data: Any, loc: tuple, missing: bool) -> KeyPath:
+    """The part of pydantic's location that exists in the data (drops union tags).
+
+    Only a missing key is named though absent: any other absent last part is pydantic's
+    (a union tag such as `campaign`, or `[key]` for a bad mapping key).
+    """
     path: list[str | int] = []
     node = data
     for part in loc:
@@ -96,12 +103,17 @@ def _data_path(data: Any, loc: tuple) -> KeyPath:
         if in_dict or in_list:
             node = node[part]
             path.append(part)
-        elif isinstance(node, dict) and loc[-1] == part and part not in node:
+        elif missing and isinstance(node, dict) and loc[-1] == part:
             path.append(part)  # a missing key: name it
     return tuple(path)
 
 
 def _found(value: Any) -> str:
+    # Spelled as the YAML was written, not as Python prints it (None, True).
+    if value is None:
+        return "null (no value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
@@ -120,7 +132,7 @@ def _message(detail: dict, path: KeyPath) -> str:
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else "."
         listing = f" Allowed keys: {', '.join(allowed)}." if allowed else ""
         return f"unknown key '{loc[-1]}'{suggestion}{listing}"
     if kind == "union_tag_invalid":
@@ -132,6 +144,12 @@ def _message(detail: dict, path: KeyPath) -> str:
         return f"missing key {ctx['discriminator']} (it says which kind of entry this is)"
     if kind in _TYPE_NAMES:
         return f"expected {_TYPE_NAMES[kind]}, found {found}"
+    if kind in ("too_short", "too_long"):
+        bound = "at least" if kind == "too_short" else "at most"
+        limit = ctx["min_length"] if kind == "too_short" else ctx["max_length"]
+        count = ctx.get("actual_length")
+        entries = f"{count} entries" if count is not None else found
+        return f"found {entries}; allowed: {bound} {limit}"
     message = detail["msg"].removeprefix("Value error, ")
     if message.startswith("Input should be "):
         return f"found {found}; allowed: {message.removeprefix('Input should be ')}"

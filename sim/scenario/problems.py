@@ -27,7 +27,17 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else f"{self.file}"
-        return f"{where}: {dotted(self.path)}: {self.message}"
+        return _printable(f"{where}: {dotted(self.path)}: {self.message}")
+
+
+def _printable(text: str) -> str:
+    r"""Escape control characters and line breaks (in a key written as "a\nb", say).
+
+    So a problem stays one output line (str.splitlines() also breaks at \x1e, \x85, \u2028).
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
 class ScenarioError(Exception):

@@ -66,7 +66,11 @@ def read_yaml(file: Path) -> Document:
     except ValueError as error:
         # The scanner's chr() fails on an escape beyond U+10FFFF ("\U00110000"), without a mark.
         line = _escape_line(text)
-        message = f"YAML syntax error: {error} (an escape sequence beyond U+10FFFF)"
+        message = (
+            f"not valid YAML: {error}"
+            if line is None
+            else "YAML syntax error: found an escape beyond U+10FFFF, the last Unicode character"
+        )
         raise ScenarioError([Problem(file, line, (), message)]) from None
     except RecursionError:
         too_deep = Problem(file, 1, (), "the document is nested too deeply")
@@ -88,13 +92,13 @@ def read_yaml(file: Path) -> Document:
 
 
 def _read_text(file: Path) -> str:
-    if not file.exists():
-        raise ScenarioError([Problem(file, None, (), "file not found")])
-    if file.is_dir():
-        raise ScenarioError([Problem(file, None, (), "is a directory; expected a YAML file")])
     try:
+        if not file.exists():
+            raise ScenarioError([Problem(file, None, (), "file not found")])
+        if file.is_dir():
+            raise ScenarioError([Problem(file, None, (), "is a directory; expected a YAML file")])
         raw = file.read_bytes()
-    except OSError as error:
+    except OSError as error:  # unreadable, or a name too long for the system (exists() raises)
         raise ScenarioError([Problem(file, None, (), f"cannot read: {error.strerror}")]) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(
@@ -149,7 +153,10 @@ def _syntax_problem(file: Path, error: MarkedYAMLError) -> Problem:
     if "'\\t'" in problem or "\t" in problem:
         problem = "found a tab character; indent YAML with spaces, never tabs"
     elif error.context:
-        problem = f"{problem} ({error.context})"
+        # The context (an unclosed bracket, say) often starts lines above where it failed.
+        start = error.context_mark
+        since = f" on line {start.line + 1}" if start and line != start.line + 1 else ""
+        problem = f"{problem} ({error.context}{since})"
     return Problem(file, line, (), f"YAML syntax error: {problem}")
 
 
@@ -289,14 +296,15 @@ _SCALAR_KINDS = {
     "float": "a number",
     "bool": "true or false",
     "null": "null",
-    "timestamp": "a real calendar date (YYYY-MM-DD) or date and time",
+    "timestamp": "a real calendar date (YYYY-MM-DD)",
 }
 
 
 def _scalar_message(node: ScalarNode, error: Exception) -> str:
     tag = _tag(node).removeprefix(_CORE)
     text = node.value if len(node.value) <= 60 else node.value[:57] + "..."
-    detail = str(error).splitlines()[0] if isinstance(error, ValueError) else ""
+    # "day is out of range for month: ..." -> "day is out of range for month"
+    detail = str(error).split(":")[0] if isinstance(error, ValueError) else ""
     reason = f" ({detail})" if detail else ""
     return f"found {text!r}{reason}; allowed: {_SCALAR_KINDS.get(tag, 'a valid !!' + tag)}"
 
