@@ -1,6 +1,8 @@
 """`extends: parent.yaml`: a scenario file built on another by deep merge.
 
 Mappings are merged key by key; lists and scalars in the child replace the parent's. A
+child mapping that names all of its parent's keys sets their order (which matters for hub
+stages and priority classes); otherwise the parent's order stands and new keys follow. A
 mapping whose tag (`kind`, `type`, `action` or `mode`) differs from the parent's replaces it
 whole, so switching a distribution from gamma to exponential does not inherit `shape`. The
 parent path is relative to the child's file; chains may be any length but not cycles.
@@ -85,7 +87,11 @@ def merge(base: Document, child: Document) -> Document:
 
 def _merge_data(base: Any, child: Any, path: KeyPath, replaced: list[KeyPath]) -> Any:
     if isinstance(base, dict) and isinstance(child, dict) and not _retagged(base, child):
-        merged = dict(base)
+        # Order matters (stages in pathway order, classes most urgent first): a child that
+        # names every key of the parent's mapping sets the order; otherwise the parent's
+        # order stands and new keys follow it.
+        merged = dict.fromkeys(child) if base.keys() <= child.keys() else dict(base)
+        merged.update({key: base[key] for key in base if key not in merged})
         for key, value in child.items():
             merged[key] = (
                 _merge_data(base[key], value, (*path, key), replaced) if key in base else value

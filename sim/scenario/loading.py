@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from datetime import date
@@ -15,6 +16,7 @@ from sim.scenario.extends import read_scenario_document
 from sim.scenario.model import DEFER_CROSS_CHECKS, Scenario
 from sim.scenario.pathway import ReplayDemand
 from sim.scenario.problems import KeyPath, Problem, ScenarioError
+from sim.scenario.replay import replay_problems
 from sim.scenario.yaml_source import Document
 
 _TYPE_NAMES = {
@@ -55,6 +57,7 @@ def load_scenario(file: str | Path) -> Scenario:
 
 def validate_document(document: Document, file: Path) -> tuple[Scenario | None, list[Problem]]:
     """Validate merged scenario data; problems carry the file and line of each key."""
+    document = _with_resolved_paths(document, file)
     try:
         scenario = Scenario.model_validate(document.data, context={DEFER_CROSS_CHECKS: True})
     except ValidationError as error:
@@ -68,15 +71,28 @@ def validate_document(document: Document, file: Path) -> tuple[Scenario | None, 
     return (None if problems else scenario), problems
 
 
+def _with_resolved_paths(document: Document, file: Path) -> Document:
+    """The replay file's path made absolute, relative to the file that names it, so the
+    resolved scenario runs from any working directory."""
+    demand = document.data.get("demand") if isinstance(document.data, dict) else None
+    if not (isinstance(demand, dict) and isinstance(demand.get("file"), str)):
+        return document
+    at_file, _ = document.where(("demand", "file"), file)
+    resolved = str(Path(os.path.abspath(at_file.parent / demand["file"])))
+    data = document.data | {"demand": demand | {"file": resolved}}
+    return Document(data, document.lines)
+
+
 def _replay_file_problems(scenario: Scenario, document: Document, file: Path) -> list[Problem]:
     if not isinstance(scenario.demand, ReplayDemand):
         return []
     path = ("demand", "file")
     at_file, line = document.where(path, file)
-    target = at_file.parent / scenario.demand.file
+    target = Path(scenario.demand.file)
     try:
         if target.is_file():
-            return []
+            classes = list(scenario.hub.priority_classes)
+            return replay_problems(target, classes, scenario.simulation.horizon_days)
     except OSError as error:  # a name too long for the system: is_file() raises
         return [Problem(at_file, line, path, f"replay file unusable: {error.strerror}")]
     return [Problem(at_file, line, path, f"replay file not found: {target}")]

@@ -16,7 +16,7 @@ MAX_REPORTED = 10
 def replay_problems(file: Path, classes: list[str], horizon_days: int) -> list[Problem]:
     """Everything wrong with a replay file (first rows of each kind), with CSV line numbers."""
     try:
-        frame = pd.read_csv(file, dtype={"priority_class": str})
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)  # report values as written
     except (OSError, ValueError, pd.errors.ParserError) as error:
         return [Problem(file, None, (), f"cannot read as CSV: {error}")]
     missing = [column for column in COLUMNS if column not in frame.columns]
