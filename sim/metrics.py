@@ -74,17 +74,29 @@ def referral_share_within(queue: QueueResult, stage: str, days: float) -> float:
     return float(np.mean(waited[counted] <= days)) if counted.any() else float("nan")
 
 
-def _referral_waits(queue: QueueResult, stage: str) -> np.ndarray:
-    """Waits at `stage` of hub referrals that started service there (measured window)."""
+def _referral_visits(queue: QueueResult, stage: str) -> np.ndarray:
+    """Mask of visits to `stage` by hub referrals that arrived in the measured window."""
     records = queue.records
-    visits = (
+    return (
         (records.visit_stage == queue.network.index(stage))
         & (records.client_source[records.visit_client] == Source.REFERRAL)
         & (records.visit_arrive >= queue.warmup)
         & (records.visit_arrive < queue.end)
-        & ~np.isnan(records.visit_start)
     )
+
+
+def _referral_waits(queue: QueueResult, stage: str) -> np.ndarray:
+    """Waits at `stage` of hub referrals that started service there (measured window)."""
+    records = queue.records
+    visits = _referral_visits(queue, stage) & ~np.isnan(records.visit_start)
     return records.visit_start[visits] - records.visit_arrive[visits]
+
+
+def _referral_dropout_share(queue: QueueResult, stage: str) -> float:
+    """Share of hub referrals whose wait at `stage` is over that dropped out while waiting."""
+    outcome = queue.records.visit_outcome[_referral_visits(queue, stage)]
+    over = outcome != Outcome.WAITING
+    return float(np.mean(outcome[over] == Outcome.RENEGED)) if over.any() else float("nan")
 
 
 def run_kpis(run: Run) -> dict[str, float]:
@@ -105,7 +117,7 @@ def run_kpis(run: Run) -> dict[str, float]:
         for label, q in (("median", 0.5), ("p90", 0.9)):
             value = float(np.quantile(waits, q)) if waits.size else float("nan")
             kpis[f"{stage}.wait_{label}_days"] = value
-        kpis[f"{stage}.dropout_share"] = queue.abandonment(stage)
+        kpis[f"{stage}.dropout_share"] = _referral_dropout_share(queue, stage)
         rows = daily[daily["stage"] == stage]
         servers = rows.groupby("day")["servers"].first()
         busy = rows.groupby("day")["mean_in_service"].sum()
