@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.charts import plot_referrals_vs_capacity, plot_share_within_target, plot_waiting_list
@@ -99,18 +100,25 @@ def charts(runs: list[Run], data: dict[str, pd.DataFrame]) -> dict[str, object]:
 
 
 def _monthly_share_within(runs: list[Run], stage: str, days: float) -> pd.DataFrame:
+    """Share of each month's hub referrals that started `stage` within `days` of referral."""
     rows = []
     for run in runs:
-        visits = run.queue.visits
-        clients = run.queue.clients.set_index("client_id")
-        referral = visits[(visits["stage"] == stage) & (visits["source"] == "referral")]
-        arrival = clients.loc[referral["client_id"], "arrival"].to_numpy()
-        waited = (referral["start"].fillna(float("inf")) - arrival).to_numpy()
-        month = pd.Timestamp(run.scenario.simulation.start_date) + pd.to_timedelta(
-            arrival, unit="D"
+        records = run.queue.records
+        # Visits point at their referral through the queue's own client index: an agent
+        # referred twice is two clients with one agent id.
+        visits = (records.visit_stage == run.queue.network.index(stage)) & (
+            records.client_source[records.visit_client] == Source.REFERRAL
         )
-        frame = pd.DataFrame({"month": month.to_period("M").to_timestamp(), "ok": waited <= days})
-        frame = frame[arrival >= run.scenario.simulation.warmup_days]
+        arrival = records.client_arrival[records.visit_client[visits]]
+        start = records.visit_start[visits]
+        waited = np.where(np.isnan(start), np.inf, start - arrival)
+        keep = arrival >= run.scenario.simulation.warmup_days
+        month = pd.Timestamp(run.scenario.simulation.start_date) + pd.to_timedelta(
+            arrival[keep], unit="D"
+        )
+        frame = pd.DataFrame(
+            {"month": month.to_period("M").to_timestamp(), "ok": waited[keep] <= days}
+        )
         shares = frame.groupby("month", as_index=False)["ok"].mean()
         rows.append(shares.rename(columns={"ok": "share"}).assign(replication=run.replication))
     return pd.concat(rows, ignore_index=True)

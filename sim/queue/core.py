@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.queue import engine
 from sim.queue.codes import Event
+from sim.queue.jit import load_cached
 from sim.queue.layout import (
     F_NOW,
     I_CURSOR,
@@ -29,7 +30,7 @@ from sim.queue.layout import (
 )
 from sim.queue.network import Network, encode
 from sim.queue.records import Records, snapshot
-from sim.queue.views import net_view, state_view
+from sim.queue.views import state_view
 from sim.streams import stream
 
 _NO_ARRIVALS = Arrivals(np.zeros(0), *(np.zeros(0, np.int64) for _ in range(3)))
@@ -94,7 +95,7 @@ class QueueCore:
         self.network = network
         self.seed = seed
         self.replication = replication
-        self._net = net_view(encode(network))
+        self._net = encode(network)
         self._rngs = Streams(*(stream(seed, name, replication) for name in STREAM_NAMES))
         n0 = sum(len(s.backlog.ages) for s in network.stages if s.backlog is not None)
         S = len(network.stages)
@@ -102,7 +103,9 @@ class QueueCore:
         self._state: State = allocate(S, network.n_classes, room)
         self._state.core.si[I_LOG_ON] = int(log_events)
         self._state = ensure_room(self._state, n0, room, 1)
-        engine.start(self._net, state_view(self._state, _NO_ARRIVALS), self._rngs)
+        args = (self._net, state_view(self._state, _NO_ARRIVALS), self._rngs, 0.0, 1)
+        load_cached(engine.run, args)  # fast first call in a process (see sim/queue/jit.py)
+        engine.run(*args)
 
     @property
     def now(self) -> float:
@@ -134,8 +137,9 @@ class QueueCore:
         st = self._state
         st.core.si[I_LOG] = 0
         st.core.si[I_CURSOR] = 0
-        st = ensure_room(st, arr.a_time.size, 64, int(np.ceil(until)) + 1)
-        while engine.advance(self._net, state_view(st, arr), self._rngs, float(until)):
+        # Room for every referral's first visit up front: fewer kernel re-entries to grow.
+        st = ensure_room(st, arr.a_time.size, 64 + arr.a_time.size, int(np.ceil(until)) + 1)
+        while engine.run(self._net, state_view(st, arr), self._rngs, float(until), 0):
             need = int(st.core.si[I_NEED])
             st = ensure_room(st, need + arr.a_time.size, need, 0)
         self._state = st
@@ -154,9 +158,15 @@ class QueueCore:
         s = self.network.index(stage)
         if not 0 <= klass < self.network.n_classes:
             raise ValueError(f"class {klass} out of range 0..{self.network.n_classes - 1}")
-        return float(
-            engine.expected_wait(self._net, state_view(self._state, _NO_ARRIVALS), s, klass)
-        )
+        core, net = self._state.core, self._net
+        # The kernel's rule (engine.expected_wait), in numpy scalars: the same float operations.
+        c = core.servers[s]
+        if c == 0:
+            return float("inf")
+        if core.busy[s] < c:
+            return 0.0
+        ahead = core.nq[s, : klass + 1].sum()
+        return float((ahead + 1 + core.busy[s] - c) * net.dist_mean[net.svc_dist[s, klass]] / c)
 
     def records(self) -> Records:
         """Copies of the per-client, per-visit and per-day records so far."""

@@ -9,6 +9,16 @@ stays in the list, marked, and is skipped when the list is popped (lazy deletion
 their pending reneging events once they start service.
 
 No Python objects, I/O or validation here; the wrapper in :mod:`sim.queue.core` does that.
+
+Compilation layout (for speed, see docs/queue.md): :func:`run` is the one compiled entry point.
+The helpers are inlined into it (``inline="always"``) and it receives the arrays as flat named
+tuples, so inside it every array is a plain value: no call, no pointer chase, no reference
+counting per access. Every event that makes a client join a stage ends at the one ``_join``
+call of ``run``, so each hot helper is inlined once (numba copies an inlined body per call
+site, and compile time grows quickly with the copies). The rare paths (set-up, capacity
+changes) are separate functions. The kernels allocate nothing, so they are compiled without
+numba's reference-counting runtime (``_nrt=False``); ``error_model="numpy"`` drops the
+division-by-zero checks (no kernel divides by zero).
 """
 
 from __future__ import annotations
@@ -58,7 +68,7 @@ assert COMPLETED == Outcome.COMPLETED and TRANSFERRED == Outcome.TRANSFERRED
 assert E_TRANSFERRED == Event.TRANSFERRED and E_DISCHARGED == Event.DISCHARGED
 
 
-@njit(cache=True)
+@njit(inline="always")
 def draw(net, d, rng):
     """One draw from distribution ``d``; FIXED consumes no random number."""
     kind = net.dist_kind[d]
@@ -74,7 +84,7 @@ def draw(net, d, rng):
     return net.tab_val[min(bisect_right(net.tab_cum, lo, hi, rng.random()), hi - 1)]
 
 
-@njit(cache=True)
+@njit(inline="always")
 def bisect_right(a, lo, hi, x):
     """First index j in [lo, hi) with a[j] > x (hi if none); a[lo:hi] sorted.
 
@@ -88,7 +98,7 @@ def bisect_right(a, lo, hi, x):
     return lo
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _push(st, t, ident):
     ht, hi = st.h_time, st.h_id
     j = st.si[I_HEAP]
@@ -104,7 +114,7 @@ def _push(st, t, ident):
     hi[j] = ident
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _pop(st):
     ht, hi = st.h_time, st.h_id
     top_t, top_id = ht[0], hi[0]
@@ -128,7 +138,7 @@ def _pop(st):
     return top_t, top_id
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _log(st, i, code, s, t):
     si = st.si
     if si[I_LOG_ON] == 1 and st.c_source[i] == REFERRAL:
@@ -140,7 +150,7 @@ def _log(st, i, code, s, t):
         si[I_LOG] = n + 1
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _touch(st, s, k, t):
     """Bring the time integrals of (waiting, in service) of (s, k) up to time t."""
     dt = t - st.last[s, k]
@@ -149,7 +159,7 @@ def _touch(st, s, k, t):
     st.last[s, k] = t
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _roll_days(st, t):
     """Close every day whose end is at or before t: snapshots and time averages."""
     S, K = st.nq.shape
@@ -169,7 +179,7 @@ def _roll_days(st, t):
         st.si[I_DAY] = b + 1
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _new_client(net, st, ident, source, k, entry, arrival, rs, rp, rr):
     """Create a client and make all their draws: service, patience, routing at every stage."""
     i = st.si[I_CLIENTS]
@@ -191,7 +201,7 @@ def _new_client(net, st, ident, source, k, entry, arrival, rs, rp, rr):
     return i
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _start(net, st, v, t):
     i, s = st.v_client[v], st.v_stage[v]
     k = st.c_klass[i]
@@ -205,7 +215,7 @@ def _start(net, st, v, t):
     st.d_count[int(t), s, k, D_STARTS] += 1
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _dequeue(st, s, k, t):
     """Count one client of class k out of the queue of stage s at time t."""
     _touch(st, s, k, t)
@@ -214,7 +224,7 @@ def _dequeue(st, s, k, t):
     st.si[I_WAITING] -= 1
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _unqueue(st, v, t, outcome):
     """Waiting visit v leaves the queue at t without service, ending with ``outcome``."""
     _dequeue(st, st.v_stage[v], st.c_klass[st.v_client[v]], t)
@@ -222,7 +232,7 @@ def _unqueue(st, v, t, outcome):
     st.v_end[v] = t
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _join(net, st, i, s, arrive, t, code):
     """Client i joins stage s (having arrived there at ``arrive``; now is t).
 
@@ -277,7 +287,7 @@ def _join(net, st, i, s, arrive, t, code):
         return
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _fill(net, st, s, t):
     """Start waiting clients at s while servers are free: most urgent class first, FIFO."""
     K = st.nq.shape[1]
@@ -295,7 +305,7 @@ def _fill(net, st, s, t):
                 break
 
 
-@njit(cache=True)
+@njit(inline="always")
 def expected_wait(net, st, s, k):
     """Expected wait of a class-k client joining s now (inf if closed, 0 if a server is free).
 
@@ -313,7 +323,7 @@ def expected_wait(net, st, s, k):
     return (ahead + 1 + st.busy[s] - c) * net.dist_mean[net.svc_dist[s, k]] / c
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _reroute(net, st, s, k):
     """Stage s's adaptive rule fires: the watched external stage's expected wait is over the
     threshold, and the in-house stage is open with an expected wait within its bound."""
@@ -325,9 +335,12 @@ def _reroute(net, st, s, k):
     )
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _finish(net, st, v, t):
-    """Service of visit v ends: free the server, fill it, route the client."""
+    """Service of visit v ends: free the server, fill it, pick the client's destination.
+
+    Returns the stage the client joins next (the caller joins them there at once) and the
+    joining event code, or -1 if the client exits."""
     i, s = st.v_client[v], st.v_stage[v]
     k = st.c_klass[i]
     _touch(st, s, k, t)
@@ -348,12 +361,12 @@ def _finish(net, st, v, t):
     if dest == S:
         st.v_next[v] = EXIT
         _log(st, i, E_EXITED, s, t)
-        return
+        return -1, code
     st.v_next[v] = dest
-    _join(net, st, i, dest, t, t, code)
+    return dest, code
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _renege(st, v, t):
     if st.v_outcome[v] != WAITING:
         return  # stale: the client started service or left at a closure
@@ -367,9 +380,15 @@ def _renege(st, v, t):
     st.d_count[int(t), s, k, D_RENEGED] += 1
 
 
-@njit(cache=True)
-def _close(net, st, s, t):
-    """Stage s closed: everyone waiting is discharged or transferred, most urgent first."""
+@njit(_nrt=False, error_model="numpy")
+def _capacity(net, st, j, t):
+    """A dated capacity change (rare: not inlined). Closing a stage (0 servers) discharges or
+    transfers everyone waiting there, most urgent class first, FIFO."""
+    s = net.cap_stage[j]
+    st.servers[s] = net.cap_servers[j]
+    if net.cap_servers[j] != 0:
+        _fill(net, st, s, t)
+        return
     for k in range(st.nq.shape[1]):
         v = st.head[s, k]
         st.head[s, k] = -1
@@ -389,17 +408,7 @@ def _close(net, st, s, t):
             v = nxt
 
 
-@njit(cache=True)
-def _capacity(net, st, j, t):
-    s = net.cap_stage[j]
-    st.servers[s] = net.cap_servers[j]
-    if net.cap_servers[j] == 0:
-        _close(net, st, s, t)
-    else:
-        _fill(net, st, s, t)
-
-
-@njit(cache=True)
+@njit(inline="always")
 def _next_background(net, st, s, t, rng):
     """Next arrival after t of the piecewise-constant Poisson process of stage s (inversion of
     the integrated rate with one Exp(1) draw), or inf if the rate stays at 0."""
@@ -419,26 +428,16 @@ def _next_background(net, st, s, t, rng):
         j += 1
 
 
-@njit(cache=True)
-def _background(net, st, s, t, rng):
-    ident = st.si[I_BG_IDS]
-    st.si[I_BG_IDS] = ident + 1
-    i = _new_client(net, st, ident, BACKGROUND, net.bg_class[s], s, t, rng, rng, rng)
-    _join(net, st, i, s, t, t, E_ARRIVED)
-    nxt = _next_background(net, st, s, t, rng)
-    if nxt < np.inf:
-        _push(st, nxt, (H_BACKGROUND << SHIFT) | s)
-
-
-@njit(cache=True)
-def start(net, st, rngs):
+@njit(_nrt=False, error_model="numpy")
+def _setup(net, st, rngs):
     """Set up t=0: servers, pending capacity changes, first background arrivals, backlog.
 
     A backlog client of age a joins at arrival time -a; their patience at that stage is drawn
     conditional on exceeding a (rejection, up to 1000 tries; else a + the last draw).
     """
     S = st.servers.shape[0]
-    st.servers[:] = net.servers0
+    for s in range(S):
+        st.servers[s] = net.servers0[s]
     for j in range(net.cap_time.shape[0]):
         _push(st, net.cap_time[j], (H_CAPACITY << SHIFT) | j)
     for s in range(S):
@@ -463,7 +462,7 @@ def start(net, st, rngs):
         _join(net, st, i, s, -age, 0.0, E_ARRIVED)
 
 
-@njit(cache=True)
+@njit(inline="always")
 def room_needed(st):
     """Free rows (visits, log, heap) to hold before handling the next event: a capacity change
     may move everyone waiting, each through up to S closed stages."""
@@ -474,7 +473,7 @@ def room_needed(st):
     return need
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _has_room(st, need):
     si = st.si
     return (
@@ -485,13 +484,20 @@ def _has_room(st, need):
     )
 
 
-@njit(cache=True)
-def advance(net, st, rngs, until):
-    """Handle every event before ``until`` (referrals st.a_*, sorted by time).
+@njit(cache=True, _nrt=False, error_model="numpy")
+def run(net, st, rngs, until, setup):
+    """The compiled entry point: set up t=0 (``setup`` = 1), or handle every event before
+    ``until`` (referrals st.a_*, sorted by time).
 
     Returns DONE, or NEED_ROOM (with the room wanted in si[I_NEED]) if arrays must grow first;
     the state is then consistent and the call can be repeated after growing.
+
+    Every event that makes a client join a stage (a referral, a background arrival, routing
+    after service) ends at the one ``_join`` below, so the hot helpers are inlined once each.
     """
+    if setup == 1:
+        _setup(net, st, rngs)
+        return DONE
     si = st.si
     n_arr = st.a_time.shape[0]
     while True:
@@ -502,6 +508,7 @@ def advance(net, st, rngs, until):
         th = st.h_time[0] if si[I_HEAP] > 0 else np.inf
         j = si[I_CURSOR]
         ta = st.a_time[j] if j < n_arr else np.inf
+        kind = -1  # a referral
         if th <= ta:
             if th >= until:
                 break
@@ -510,32 +517,40 @@ def advance(net, st, rngs, until):
             st.sf[F_NOW] = t
             kind, p = ident >> SHIFT, ident & MASK
             if kind == H_END:
-                _finish(net, st, p, t)
+                i = st.v_client[p]
+                s, code = _finish(net, st, p, t)
+                if s < 0:
+                    continue
             elif kind == H_RENEGE:
                 _renege(st, p, t)
-            elif kind == H_BACKGROUND:
-                _background(net, st, p, t, rngs.background)
-            else:
+                continue
+            elif kind == H_CAPACITY:
                 _capacity(net, st, p, t)
+                continue
         else:
             if ta >= until:
                 break
-            _roll_days(st, ta)
-            st.sf[F_NOW] = ta
+            t = ta
+            _roll_days(st, t)
+            st.sf[F_NOW] = t
             si[I_CURSOR] = j + 1
-            i = _new_client(
-                net,
-                st,
-                st.a_ident[j],
-                REFERRAL,
-                st.a_klass[j],
-                st.a_stage[j],
-                ta,
-                rngs.service,
-                rngs.patience,
-                rngs.routing,
-            )
-            _join(net, st, i, st.a_stage[j], ta, ta, E_ARRIVED)
+        if kind < 0 or kind == H_BACKGROUND:
+            if kind < 0:
+                ident, source, s = st.a_ident[j], REFERRAL, st.a_stage[j]
+                k = st.a_klass[j]
+                rs, rp, rr = rngs.service, rngs.patience, rngs.routing
+            else:
+                s = p
+                ident, source, k = si[I_BG_IDS], BACKGROUND, net.bg_class[s]
+                si[I_BG_IDS] = ident + 1
+                rs = rp = rr = rngs.background
+            i = _new_client(net, st, ident, source, k, s, t, rs, rp, rr)
+            code = E_ARRIVED
+        _join(net, st, i, s, t, t, code)
+        if kind == H_BACKGROUND:
+            nxt = _next_background(net, st, s, t, rngs.background)
+            if nxt < np.inf:
+                _push(st, nxt, (H_BACKGROUND << SHIFT) | s)
     _roll_days(st, until)
     st.sf[F_NOW] = until
     return DONE

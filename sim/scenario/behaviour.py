@@ -80,8 +80,6 @@ class Awareness(Section):
     """Share aware when the hub opens."""
     half_life_days: Annotated[float, Field(gt=0.0)]
     """Days until half of the aware forget without any reminder."""
-    campaign_reach_share: Share = 0.0
-    """Share of the unaware who become aware on each campaign day (see interventions)."""
     outreach_reach_share: Share = 0.0
     """Share of a visited team's unaware staff who become aware."""
     word_of_mouth_share: Share = 0.0

@@ -88,7 +88,10 @@ def test_referrals_stop_at_closure():
 
 def test_ineligible_sector_does_not_refer_before_its_extension():
     scenario = variant(workforce={"size": 6000}, help_seeking=LIVELY)
-    extension = scenario.simulation.day(scenario.interventions[2].date)  # 2021-06-01
+    (extension_date,) = [
+        i.date for i in scenario.interventions if i.type == "eligibility_extension"
+    ]
+    extension = scenario.simulation.day(extension_date)
     other = scenario.workforce.sectors and list(scenario.workforce.sectors).index("other_keyworker")
     pathway = RecordingPathway()
     model = run(HubModel(scenario, pathway, seed=5), extension + 60)
