@@ -94,6 +94,7 @@ class BehaviourParams(NamedTuple):
     ln_or_role_belief: float
     ln_or_confidentiality: float
     ln_or_male: float
+    ln_or_minority_ethnic: float
     ln_or_wait_per_week: float
     ln_or_positive_sum: float  # sum of the positive ln ORs above (0 when all ORs <= 1)
     manager_referral: float
@@ -115,6 +116,7 @@ def behaviour_params(scenario: Scenario) -> BehaviourParams:
         math.log(h.role_belief_odds_ratio),
         math.log(h.confidentiality_concern_odds_ratio),
         math.log(h.male_odds_ratio),
+        math.log(h.minority_ethnic_odds_ratio),
     ]
     return BehaviourParams(
         need_threshold=d.need_threshold,
@@ -137,6 +139,7 @@ def behaviour_params(scenario: Scenario) -> BehaviourParams:
         ln_or_role_belief=ln_ors[4],
         ln_or_confidentiality=ln_ors[5],
         ln_or_male=ln_ors[6],
+        ln_or_minority_ethnic=ln_ors[7],
         ln_or_wait_per_week=math.log(h.expected_wait_odds_ratio_per_week),
         ln_or_positive_sum=sum(max(x, 0.0) for x in ln_ors),
         manager_referral=h.manager_referral_probability,

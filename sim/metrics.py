@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit  # Student-t quantile, without scipy.stats' import cost
 
 from sim.queue import Outcome, QueueResult, Source
 
@@ -39,7 +39,7 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
         n = len(values)
         mean = float(values.mean()) if n else float("nan")
         sd = float(values.std(ddof=1)) if n > 1 else 0.0
-        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else 0.0
+        half = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / np.sqrt(n)) if n > 1 else 0.0
         rows.append(
             {
                 "kpi": name,

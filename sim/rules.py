@@ -19,6 +19,7 @@ from numba import njit
 from sim.workforce import (
     CONFIDENTIALITY_CONCERN,
     MALE,
+    MINORITY_ETHNIC,
     RACISM_AFFECTED,
     ROLE_BELIEF,
     STIGMA,
@@ -187,6 +188,8 @@ def self_referral_log_odds(
     - racism-affected minority-ethnic staff who feel the hub is not for them (DF §3 'OR hub
       uptake: BAME & racism-affected', A: 0.7); `ln_fit_odds_ratio` is today's value, which
       cultural-competency training moves towards 0;
+    - minority-ethnic staff in general (direction S: DF §E 'BAME under-representation in
+      hubs', 'Ethnic inequality in IAPT'; the size is an assumption);
     - men (DF §3 'OR hub uptake: men', A: 0.7); confusion with the employer's own offer
       (direction S: DF §B); the published wait (an assumption).
 
@@ -210,6 +213,8 @@ def self_referral_log_odds(
         x += ln_fit_odds_ratio
     if flags & MALE:
         x += params.ln_or_male
+    if flags & MINORITY_ETHNIC:
+        x += params.ln_or_minority_ethnic
     return x
 
 

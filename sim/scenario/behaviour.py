@@ -114,6 +114,9 @@ class HelpSeeking(Section):
     racism_affected_fit_odds_ratio: OddsRatio
     """Odds ratio for a racism-affected minority-ethnic worker who does not feel the hub is
     for them (cultural-competency training moves it towards 1)."""
+    minority_ethnic_odds_ratio: OddsRatio = 1.0
+    """Odds ratio for minority-ethnic staff in general (hub not seen as for them, barriers
+    seen in NHS Talking Therapies); racism-affected staff also get the fit odds ratio."""
     male_odds_ratio: OddsRatio
     """Odds ratio for men."""
     own_offer_confusion_odds_ratio: OddsRatio

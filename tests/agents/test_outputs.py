@@ -58,7 +58,7 @@ def test_agents_start_in_their_stationary_distress_distribution():
 
 
 def test_referral_classes_follow_the_hub_shares_and_times_fall_within_the_day():
-    scenario = variant(workforce={"size": 20_000}, help_seeking={"intercept": -6.0})
+    scenario = variant(workforce={"size": 30_000}, help_seeking={"intercept": -6.0})
     pathway = RecordingPathway()
     run(HubModel(scenario, pathway, seed=2), 40)
     classes = np.concatenate([c[3] for c in pathway.calls])

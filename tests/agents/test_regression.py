@@ -12,7 +12,11 @@ def golden_run():
     change set explicitly (so applying it to the baseline leaves this run alone)."""
     scenario = variant(
         workforce={"size": 2000},
-        help_seeking={"intercept": -6.0, "manager_referral_probability": 0.001},
+        help_seeking={
+            "intercept": -6.0,
+            "manager_referral_probability": 0.001,
+            "minority_ethnic_odds_ratio": 1.0,
+        },
         interventions=[
             {
                 "type": "campaign",
