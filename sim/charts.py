@@ -104,6 +104,7 @@ def plot_uptake_by_group(uptake: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     )
     ax.set_yticks(list(positions), labels)
     ax.invert_yaxis()
+    ax.set_xlim(left=0)  # a rate is never negative, whatever a short run's interval says
     ax.set_xlabel("referrals per 1,000 in need per year (95% CI)")
     ax.set_title("Uptake by group")
     return ax

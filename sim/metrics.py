@@ -129,4 +129,27 @@ def run_kpis(run: Run) -> dict[str, float]:
         kpis[f"target.{name}.share_within"] = referral_share_within(
             queue, target.stage, target.within_days
         )
+    if run.agents_daily is not None:
+        kpis |= agent_kpis(run)
+    return kpis
+
+
+def agent_kpis(run: Run) -> dict[str, float]:
+    """KPIs of the keyworker agents over the measured window: need, uptake, absence, equity."""
+    sim = run.scenario.simulation
+    daily = run.agents_daily[run.agents_daily["day"] >= sim.warmup_days]
+    size = run.scenario.workforce.size
+    years = len(daily) / 365.25
+    kpis = {
+        "agents.prevalence_mean": float(daily["prevalence"].mean()),
+        "agents.aware_share_mean": float(daily["aware_share"].mean()),
+        "agents.annual_uptake_share": float(daily["referrals"].sum() / years / size),
+        "agents.absence_days_per_worker_year": float(daily["absence_days"].sum() / years / size),
+    }
+    for source in ("self", "manager", "outreach"):
+        per_month = daily[f"referrals_{source}"].sum() / (len(daily) / DAYS_PER_MONTH)
+        kpis[f"agents.referrals_{source}_per_month"] = float(per_month)
+    for row in run.agents_groups.itertuples():
+        key = f"uptake_per_1000_in_need_year.{row.group_type}.{row.group}"
+        kpis[key] = float(row.uptake_per_1000_in_need_year)
     return kpis

@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.charts import plot_referrals_vs_capacity, plot_share_within_target, plot_waiting_list
+from sim.charts import (
+    plot_referrals_vs_capacity,
+    plot_share_within_target,
+    plot_uptake_by_group,
+    plot_waiting_list,
+)
 from sim.metrics import confidence_summary, run_kpis
 from sim.pathway import hub_servers
 from sim.provenance import environment
@@ -96,7 +101,24 @@ def charts(runs: list[Run], data: dict[str, pd.DataFrame]) -> dict[str, object]:
             f"within {target.within_days:g} days",
         )
         figures[f"target_{name}"] = ax.figure
+    if "groups" in data:
+        figures["uptake_by_group"] = plot_uptake_by_group(_uptake_by_group(data["kpis"])).figure
     return figures
+
+
+UPTAKE_PREFIX = "uptake_per_1000_in_need_year."
+EQUITY_GROUPS = ("sector", "minority_ethnic", "racism_affected", "sex", "staff_group")
+
+
+def _uptake_by_group(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Uptake per 1,000 in need per year by group: mean and 95% CI across replications."""
+    columns = [c for c in kpis.columns if c.startswith(UPTAKE_PREFIX)]
+    summary = confidence_summary(kpis[columns])
+    parts = summary["kpi"].str.removeprefix(UPTAKE_PREFIX).str.split(".", n=1, expand=True)
+    summary["group_type"], summary["group"] = parts[0], parts[1]
+    summary = summary[summary["group_type"].isin(EQUITY_GROUPS)]
+    order = {group: i for i, group in enumerate(EQUITY_GROUPS)}
+    return summary.sort_values("group_type", key=lambda g: g.map(order), kind="stable")
 
 
 def _monthly_share_within(runs: list[Run], stage: str, days: float) -> pd.DataFrame:

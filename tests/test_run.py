@@ -91,3 +91,30 @@ def test_invalid_scenario_exits_2_without_traceback(tmp_path):
     assert "bad.yaml:2: simulation.horizon_days" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+BASELINE = Path("scenarios/baseline.yaml").resolve()
+
+
+def test_agent_run_writes_agent_tables_kpis_and_the_equity_chart(tmp_path):
+    small = tmp_path / "small-agents.yaml"
+    small.write_text(
+        f"extends: {BASELINE}\n"
+        "simulation: {replications: 2}\n"
+        "workforce: {size: 20000}\n"
+        "help_seeking: {intercept: -7.0}\n"
+    )
+    out = tmp_path / "agents"
+    assert main(["run", str(small), "--out", str(out), "-q"]) == 0
+    daily = pd.read_parquet(out / "daily_agents.parquet")
+    assert len(daily) == 2 * 1095
+    states = daily.filter(like="state_").sum(axis=1)
+    assert (states == 20000).all(), "every agent is in exactly one state every day"
+    groups = pd.read_parquet(out / "groups.parquet")
+    assert {"sector", "minority_ethnic", "sex", "staff_group"} <= set(groups["group_type"])
+    summary = pd.read_csv(out / "summary.csv").set_index("kpi")
+    assert 0.4 < summary.loc["agents.prevalence_mean", "mean"] < 0.6
+    # The hub's referrals are the agents' referrals: the two sides agree.
+    per_month = daily.groupby("replication")["referrals"].sum().mean() / (1095 / (365.25 / 12))
+    assert summary.loc["referrals_per_month", "mean"] == pytest.approx(per_month, rel=0.02)
+    assert (out / "charts" / "uptake_by_group.png").exists()
