@@ -32,7 +32,9 @@ def test_variant_inherits_from_baseline_and_overrides():
     assert variant.workforce == base.workforce
     assert len(variant.hub.stages["therapy"].capacity) == 1
     assert variant.external["talking_therapies"].capacity[0].places == 800
-    assert variant.external["talking_therapies"].service == base.external["talking_therapies"].service
+    assert (
+        variant.external["talking_therapies"].service == base.external["talking_therapies"].service
+    )
 
 
 def test_scenario_is_frozen():
@@ -72,3 +74,20 @@ def test_unknown_subcommand_exits_2(capsys):
         main(["frobnicate"])
     assert exit_info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_a_pathway_cycle_is_refused_with_its_line(tmp_path, capsys):
+    variant = tmp_path / "cycle.yaml"
+    variant.write_text(
+        f"extends: {Path('scenarios/baseline.yaml').resolve()}\n"
+        "hub:\n"
+        "  stages:\n"
+        "    assessment:\n"
+        "      routes:\n"
+        "        urgent: {screening: 0.1, therapy: 0.6, exit: 0.3}\n"
+        "        routine: {therapy: 0.7, exit: 0.3}\n"
+    )
+    assert main(["validate", str(variant)]) == 2
+    err = capsys.readouterr().err
+    assert "cycle.yaml:5: hub.stages.assessment.routes: the pathway forms a cycle" in err
+    assert "(screening -> assessment -> screening)" in err

@@ -188,7 +188,7 @@ def encode(network: Network) -> Net:
             bgs.append((np.zeros(0), np.zeros(0)))
         if st.backlog is not None:
             backlog.append(_backlog(st.backlog, s, K, where))
-    _check_transfers(closure, names)
+    _check_acyclic(route, closure, adapt, names)
     table = encode_dists(dists)
     cap = np.array(caps, dtype=float).reshape(-1, 3)
     bl = np.concatenate([np.empty((0, 3)), *backlog])
@@ -295,12 +295,38 @@ def _backlog(backlog: Backlog, s: int, K: int, where: str) -> np.ndarray:
     return np.column_stack([ages[order], np.full(ages.size, s), classes[order]])
 
 
-def _check_transfers(closure: np.ndarray, names: tuple[str, ...]) -> None:
-    """Closure transfers must not form a cycle (a client would bounce between closed stages)."""
-    for s in range(closure.size):
-        seen, j = {s}, closure[s]
-        while j >= 0:
-            if j in seen:
-                raise ValueError(f"on_closure transfers form a cycle through stage {names[s]!r}")
-            seen.add(j)
-            j = closure[j]
+def _check_acyclic(
+    route_cum: np.ndarray, closure: np.ndarray, adapt: np.ndarray, names: tuple[str, ...]
+) -> None:
+    """Routing, closure transfers and adaptive reroutes must not form a cycle.
+
+    A client who revisits a stage reuses their draws there (common random numbers), so a
+    client sent round a cycle once would go round it for ever; pathways are acyclic.
+    """
+    S = len(names)
+    probs = np.diff(route_cum, axis=2, prepend=0.0)
+    edges = [set(np.flatnonzero(probs[s, :, :S].max(axis=0) > 0).tolist()) for s in range(S)]
+    for s in range(S):
+        if closure[s] >= 0:
+            edges[s].add(int(closure[s]))
+        if adapt[s, 0] >= 0:
+            edges[s].add(int(adapt[s, 1]))
+    state = [0] * S  # 0 unvisited, 1 on the current path, 2 done
+
+    def visit(s: int, path: list[int]) -> None:
+        state[s] = 1
+        for d in sorted(edges[s]):
+            if state[d] == 1:
+                cycle = " -> ".join(names[j] for j in [*path[path.index(d) :], d])
+                raise ValueError(
+                    f"routing forms a cycle ({cycle}): a client who revisits a stage reuses "
+                    "their draws there, so they would go round for ever; make the pathway "
+                    "acyclic"
+                )
+            if state[d] == 0:
+                visit(d, [*path, d])
+        state[s] = 2
+
+    for s in range(S):
+        if state[s] == 0:
+            visit(s, [s])

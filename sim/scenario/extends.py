@@ -3,6 +3,7 @@
 Mappings are merged key by key; lists and scalars in the child replace the parent's. A
 child mapping that names all of its parent's keys sets their order (which matters for hub
 stages and priority classes); otherwise the parent's order stands and new keys follow. A
+mapping of shares (priority classes, routes, staff groups) replaces the parent's whole. A
 mapping whose tag (`kind`, `type`, `action` or `mode`) differs from the parent's replaces it
 whole, so switching a distribution from gamma to exponential does not inherit `shape`. The
 parent path is relative to the child's file; chains may be any length but not cycles.
@@ -18,6 +19,21 @@ from sim.scenario.yaml_source import Document, read_yaml
 
 EXTENDS = "extends"
 TAG_KEYS = ("kind", "type", "action", "mode")
+SHARE_MAPS = (
+    ("hub", "priority_classes"),
+    ("hub", "stages", "*", "routes", "*"),
+    ("workforce", "sectors", "*", "staff_group_shares"),
+)
+"""Mappings of shares that must sum to 1: a child's replaces the parent's whole (merging
+them would mix two sets of shares)."""
+
+
+def _is_share_map(path: KeyPath) -> bool:
+    return any(
+        len(pattern) == len(path)
+        and all(p in ("*", key) for p, key in zip(pattern, path, strict=True))
+        for pattern in SHARE_MAPS
+    )
 
 
 def read_scenario_document(file: Path, chain: tuple[Path, ...] = ()) -> Document:
@@ -86,7 +102,8 @@ def merge(base: Document, child: Document) -> Document:
 
 
 def _merge_data(base: Any, child: Any, path: KeyPath, replaced: list[KeyPath]) -> Any:
-    if isinstance(base, dict) and isinstance(child, dict) and not _retagged(base, child):
+    both_maps = isinstance(base, dict) and isinstance(child, dict)
+    if both_maps and not (_retagged(base, child) or _is_share_map(path)):
         # Order matters (stages in pathway order, classes most urgent first): a child that
         # names every key of the parent's mapping sets the order; otherwise the parent's
         # order stands and new keys follow it.

@@ -116,6 +116,7 @@ class Scenario(Section):
         return [
             *self._required_for_agents(),
             *self._names_resolve(),
+            *self._pathway_acyclic(),
             *self._dates_in_horizon(),
         ]
 
@@ -219,6 +220,48 @@ class Scenario(Section):
                     if sector not in sectors:
                         unknown((*base, "sectors", position), sector, sectors, "sector")
         return issues
+
+    def _pathway_acyclic(self) -> list[Issue]:
+        """No client may come back to a stage: a revisit reuses the client's draws there, so
+        a cycle would go round for ever (routes, closure transfers and the adaptive rule)."""
+        stages = self.hub.stages
+        edges: dict[str, set[str]] = {name: set() for name in stages}
+        rule = self.hub.adaptive_therapy
+        for name, stage in stages.items():
+            for shares in stage.routes.values():
+                edges[name] |= {d for d, share in shares.items() if share > 0 and d in stages}
+            if isinstance(stage.on_closure, Transfer) and stage.on_closure.to in stages:
+                edges[name].add(stage.on_closure.to)
+            routes_to_rule = rule is not None and any(
+                rule.from_service in shares for shares in stage.routes.values()
+            )
+            if routes_to_rule and rule.to_stage in stages:
+                edges[name].add(rule.to_stage)
+        done: set[str] = set()
+
+        def cycle_from(name: str, path: list[str]) -> list[str] | None:
+            for target in sorted(edges[name]):
+                if target in path:
+                    return [*path[path.index(target) :], target]
+                if target not in done:
+                    found = cycle_from(target, [*path, target])
+                    if found:
+                        return found
+            done.add(name)
+            return None
+
+        for name in stages:
+            cycle = cycle_from(name, [name]) if name not in done else None
+            if cycle:
+                return [
+                    Issue(
+                        path=("hub", "stages", cycle[-2], "routes"),  # the step back
+                        message=f"the pathway forms a cycle ({' -> '.join(cycle)}); a client "
+                        "may not come back to a stage (routes, on_closure transfers and the "
+                        "adaptive rule count)",
+                    )
+                ]
+        return []
 
     def _dates_in_horizon(self) -> list[Issue]:
         first, last = self.simulation.start_date, self.simulation.end_date

@@ -137,3 +137,23 @@ def test_bad_demand(demand, kwargs, match):
     args = {"horizon_days": 10.0} | kwargs
     with pytest.raises(ValueError, match=match):
         simulate(net, demand, **args)
+
+
+def test_cyclic_routing_is_refused_because_revisits_reuse_draws():
+    exp = Dist.exponential(1.0)
+    back_and_forth = Network(
+        [
+            Stage("a", 1, exp, routing={"b": 1.0}),
+            Stage("b", 1, exp, routing={"a": 0.5, "exit": 0.5}),
+        ]
+    )
+    with pytest.raises(ValueError, match=r"routing forms a cycle \(a -> b -> a\)"):
+        QueueCore(back_and_forth, seed=1)
+    via_closure = Network(
+        [
+            Stage("a", 1, exp, routing={"b": 1.0}),
+            Stage("b", ([0.0, 5.0], [1, 0]), exp, on_closure="a"),
+        ]
+    )
+    with pytest.raises(ValueError, match="routing forms a cycle"):
+        QueueCore(via_closure, seed=1)

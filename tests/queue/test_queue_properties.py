@@ -25,7 +25,8 @@ def networks(draw, unlimited=False):
     stages = []
     for s in range(n):
         weights = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n + 1, max_size=n + 1)))
-        weights[s] = 0.0  # no self-loops (a revisit reuses the client's draws)
+        weights[: s + 1] = 0.0  # feed-forward: a revisit reuses the client's draws, so a
+        # cycle would loop for ever (the engine refuses cyclic networks)
         weights[-1] += 0.2
         times = [0.0, *sorted(draw(st.sets(st.floats(0.5, 20.0), max_size=2)))]
         servers = (

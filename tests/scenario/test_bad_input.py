@@ -170,13 +170,13 @@ YAML_LEVEL = [
     bad(
         "date-with-time-of-day",
         (EXTENSION_DATE, "    date: 2021-06-01 12:30:00"),
-        path="interventions[2].date",
+        path="interventions[3].date",
         words=("expected a date without a time of day", "found 2021-06-01T12:30:00"),
     ),
     bad(
         "impossible-date",
         (EXTENSION_DATE, "    date: 2021-02-30"),
-        path="interventions[2].date",
+        path="interventions[3].date",
         words=("found '2021-02-30'", "day is out of range", "allowed: a real calendar date"),
     ),
     bad(
@@ -351,14 +351,14 @@ SCHEMA_LEVEL = [
     bad(
         "intervention-ends-before-it-starts",
         ("    end_date: 2021-03-31\n", "    end_date: 2021-01-31\n"),
-        at="  - type: campaign",
+        at="  - type: campaign             # launch promotion",
         path="interventions[0]",
         words=("end_date 2021-01-31 is before date 2021-02-01",),
     ),
     bad(
         "date-after-the-horizon",
         (EXTENSION_DATE, "    date: 2025-06-01"),
-        path="interventions[2].date",
+        path="interventions[3].date",
         words=("date 2025-06-01 is outside the simulated period 2021-02-01 to 2024-01-31",),
     ),
     bad(
@@ -391,7 +391,7 @@ SCHEMA_LEVEL = [
     bad(
         "unknown-intervention-type",
         ("  - type: outreach ", "  - type: outreech "),
-        path="interventions[1]",
+        path="interventions[2]",
         words=("unknown type 'outreech'", "'outreach'", "'closure'"),
     ),
     bad(
@@ -428,7 +428,7 @@ SCHEMA_LEVEL = [
     bad(
         "unknown-sector",
         ("    sectors: [other_keyworker]", "    sectors: [other_keyworkers]"),
-        path="interventions[2].sectors[0]",
+        path="interventions[3].sectors[0]",
         words=("unknown sector 'other_keyworkers'", "allowed: nhs, other_keyworker, social_care"),
     ),
     bad(
@@ -455,7 +455,7 @@ SCHEMA_LEVEL = [
     bad(
         "empty-list",
         ("    sectors: [other_keyworker]", "    sectors: []"),
-        path="interventions[2].sectors",
+        path="interventions[3].sectors",
         words=("found 0 entries", "allowed: at least 1"),
     ),
     bad(
@@ -580,7 +580,7 @@ def test_several_cross_section_errors_are_reported_together(write_variant, valid
     assert reported.code == 2
     assert {p.path: p.line for p in reported.problems} == {
         "targets.assessment_2_weeks.stage": variant.line_of("    stage: asessment"),
-        "interventions[2].date": variant.line_of("    date: 2025-06-01"),
+        "interventions[3].date": variant.line_of("    date: 2025-06-01"),
         "hub.stages.screening.routes.all.assesment": variant.line_of("{assesment: 0.70"),
     }
 

@@ -58,7 +58,7 @@ def test_a_nested_value_overrides_only_itself(baseline, child):
 
 
 def test_lists_replace_the_parents(baseline, child):
-    assert len(load_scenario(baseline).interventions) == 3
+    assert len(load_scenario(baseline).interventions) == 4
     merged = load_scenario(child("interventions:\n  - {type: closure, date: 2023-04-01}\n"))
 
     assert [intervention.type for intervention in merged.interventions] == ["closure"]
@@ -160,7 +160,7 @@ def test_a_cross_section_problem_points_where_the_date_was_written(baseline, chi
         load_scenario(child("simulation:\n  horizon_days: 90\n"))
 
     problems = {problem.path: problem for problem in raised.value.problems}
-    extension = problems[("interventions", 2, "date")]
+    extension = problems[("interventions", 3, "date")]
     assert extension.file == baseline
     assert extension.line == _line(baseline, "    date: 2021-06-01")
     assert "outside the simulated period 2021-02-01 to 2021-05-01" in extension.message
@@ -188,3 +188,18 @@ def test_a_replaced_list_forgets_the_parents_lines(child):
     assert problem.line == _line(file, "- {type: campaign")
     assert problem.path == ("interventions", 0, "reach_share")
     assert problem.message == "missing required key 'reach_share'"
+
+
+def test_share_maps_are_replaced_whole_not_merged(tmp_path):
+    child = tmp_path / "routes.yaml"
+    child.write_text(
+        f"extends: {(Path('scenarios') / 'baseline.yaml').resolve()}\n"
+        "hub:\n"
+        "  stages:\n"
+        "    assessment:\n"
+        "      routes:\n"
+        "        routine: {therapy: 0.8, exit: 0.2}\n"
+    )
+    routes = load_scenario(child).hub.stages["assessment"].routes
+    assert routes["routine"] == {"therapy": 0.8, "exit": 0.2}  # no talking_therapies left over
+    assert routes["urgent"]["secondary_care"] == 0.35  # the other class is the parent's
