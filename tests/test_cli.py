@@ -91,3 +91,16 @@ def test_a_pathway_cycle_is_refused_with_its_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cycle.yaml:5: hub.stages.assessment.routes: the pathway forms a cycle" in err
     assert "(screening -> assessment -> screening)" in err
+
+
+def test_carriage_returns_after_a_comment_are_reported_not_crashed_on(tmp_path, capsys):
+    # Found by the slow mutation test: the round-trip composer's comment handling raised
+    # NotImplementedError ("overlap in comment") on this damage.
+    text = Path("scenarios/baseline.yaml").read_text()
+    marker = "(DF §B 'Local adaptations', S)\n      capacity:"
+    assert text.count(marker) == 1
+    damaged = tmp_path / "damaged.yaml"
+    damaged.write_text(text.replace(marker, marker.replace("capacity", "c\r\rapacity")))
+    assert main(["validate", str(damaged)]) == 2
+    err = capsys.readouterr().err
+    assert "damaged.yaml:" in err and "Traceback" not in err

@@ -55,7 +55,9 @@ def read_yaml(file: Path) -> Document:
         outside the YAML core schema, aliases expanding too far.
     """
     text = _read_text(file)
-    yaml = YAML(typ="rt")
+    # The safe, pure-Python composer: nodes with their marks and no comment handling (the
+    # round-trip composer's comment bookkeeping can fail on damaged files).
+    yaml = YAML(typ="safe", pure=True)
     yaml.allow_duplicate_keys = True  # found below, all at once, with their lines
     try:
         root = yaml.compose(text)
