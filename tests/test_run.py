@@ -118,3 +118,12 @@ def test_agent_run_writes_agent_tables_kpis_and_the_equity_chart(tmp_path):
     per_month = daily.groupby("replication")["referrals"].sum().mean() / (1095 / (365.25 / 12))
     assert summary.loc["referrals_per_month", "mean"] == pytest.approx(per_month, rel=0.02)
     assert (out / "charts" / "uptake_by_group.png").exists()
+
+
+def test_the_python_api_mirrors_the_cli(small_queue_scenario):
+    import sim
+
+    scenario = sim.load_scenario(small_queue_scenario)
+    runs = sim.run_replications(scenario, 2, seed=3)
+    assert [r.replication for r in runs] == [0, 1]
+    pd.testing.assert_frame_equal(runs[1].queue.visits, sim.run(scenario, 3, 1).queue.visits)
