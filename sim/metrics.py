@@ -56,20 +56,29 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
 DAYS_PER_MONTH = 365.25 / 12
 
 
-def referral_share_within(queue: QueueResult, stage: str, days: float) -> float:
-    """Share of hub referrals (in the measured window) that started `stage` within `days`
-    of their referral, among those who joined its queue. Those who left unserved count as
-    late; those still waiting at the end for less than `days` are left out (unknown)."""
+def waits_since_referral(
+    queue: QueueResult, stage: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For every visit to `stage` by a hub referral: the referral time, the time from
+    referral to starting `stage` (inf if never started) and whether it is still waiting."""
     records = queue.records
     visits = (records.visit_stage == queue.network.index(stage)) & (
         records.client_source[records.visit_client] == Source.REFERRAL
     )
     referred = records.client_arrival[records.visit_client[visits]]
     start = records.visit_start[visits]
-    in_window = (referred >= queue.warmup) & (referred < queue.end)
     waited = np.where(np.isnan(start), np.inf, start - referred)
-    unknown = np.isnan(start) & (records.visit_outcome[visits] == Outcome.WAITING)
-    unknown &= queue.end - referred < days
+    waiting = np.isnan(start) & (records.visit_outcome[visits] == Outcome.WAITING)
+    return referred, waited, waiting
+
+
+def referral_share_within(queue: QueueResult, stage: str, days: float) -> float:
+    """Share of hub referrals (in the measured window) that started `stage` within `days`
+    of their referral, among those who joined its queue. Those who left unserved count as
+    late; those still waiting at the end for less than `days` are left out (unknown)."""
+    referred, waited, waiting = waits_since_referral(queue, stage)
+    in_window = (referred >= queue.warmup) & (referred < queue.end)
+    unknown = waiting & (queue.end - referred < days)
     counted = in_window & ~unknown
     return float(np.mean(waited[counted] <= days)) if counted.any() else float("nan")
 

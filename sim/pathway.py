@@ -83,7 +83,8 @@ def external_places(scenario: Scenario, name: str) -> tuple[list[float], list[in
     return _schedule(levels)
 
 
-def _rate(steps, to_day) -> tuple[list[float], list[float]]:
+def rate_schedule(steps, to_day) -> tuple[list[float], list[float]]:
+    """(times, rates) per day from dated rate steps, starting at day 0 (0 until the first)."""
     rates = {to_day(step.from_date): step.per_day for step in steps}
     rates = {0: 0.0} | rates if 0 not in rates else rates
     days = sorted(rates)
@@ -156,7 +157,7 @@ def _external_stage(
         service=queue_dist(service.service),
         patience=queue_dist(service.patience) if service.patience else None,
         background=Background(
-            rate=_rate(service.background_referrals, scenario.simulation.day),
+            rate=rate_schedule(service.background_referrals, scenario.simulation.day),
             priority_class=least_urgent,
         ),
         backlog=backlog,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from sim.charts import (
@@ -14,7 +13,7 @@ from sim.charts import (
     plot_uptake_by_group,
     plot_waiting_list,
 )
-from sim.metrics import confidence_summary, run_kpis
+from sim.metrics import confidence_summary, run_kpis, waits_since_referral
 from sim.pathway import hub_servers
 from sim.provenance import environment
 from sim.queue import Source
@@ -125,15 +124,9 @@ def _monthly_share_within(runs: list[Run], stage: str, days: float) -> pd.DataFr
     """Share of each month's hub referrals that started `stage` within `days` of referral."""
     rows = []
     for run in runs:
-        records = run.queue.records
-        # Visits point at their referral through the queue's own client index: an agent
-        # referred twice is two clients with one agent id.
-        visits = (records.visit_stage == run.queue.network.index(stage)) & (
-            records.client_source[records.visit_client] == Source.REFERRAL
-        )
-        arrival = records.client_arrival[records.visit_client[visits]]
-        start = records.visit_start[visits]
-        waited = np.where(np.isnan(start), np.inf, start - arrival)
+        # Keyed by referral (the queue's own client index), not agent: an agent referred
+        # twice is two referrals.
+        arrival, waited, _ = waits_since_referral(run.queue, stage)
         keep = arrival >= run.scenario.simulation.warmup_days
         month = pd.Timestamp(run.scenario.simulation.start_date) + pd.to_timedelta(
             arrival[keep], unit="D"

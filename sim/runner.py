@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.pathway import HubPathway, build_network
+from sim.pathway import HubPathway, build_network, rate_schedule
 from sim.queue import PoissonDemand, QueueResult, ReplayDemand, simulate
 from sim.scenario import Scenario
 from sim.scenario.pathway import AgentDemand
@@ -69,11 +69,7 @@ def _run_queue_only(scenario: Scenario, seed: int, replication: int) -> QueueRes
     network = build_network(scenario, seed, replication)
     shares = tuple(scenario.hub.priority_classes.values())
     if isinstance(scenario.demand, PoissonSpec):
-        steps = scenario.demand.referrals
-        times = [float(sim.day(step.from_date)) for step in steps]
-        rates = [step.per_day for step in steps]
-        if times[0] > 0:
-            times, rates = [0.0, *times], [0.0, *rates]
+        times, rates = rate_schedule(scenario.demand.referrals, sim.day)
         demand: PoissonDemand | ReplayDemand = PoissonDemand((times, rates), shares, 0)
     else:
         demand = _replay(scenario)
