@@ -20,7 +20,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, uint64
 
 from sim.outcomes import Outcome
 from sim.rules import (
@@ -44,9 +44,9 @@ from sim.rules import (
     in_pathway,
     logistic,
     manager_referral_probability,
+    may_refer,
     outside_state,
     recycle,
-    referral_bound,
     relieve,
     self_referral_log_odds,
 )
@@ -227,6 +227,10 @@ def _refer(i: int, source: int, A: AgentArrays, T: Today, out: DayOutput) -> Non
         A.referrals[i] += 1
 
 
+BLOCK = 512
+"""Workers per block of `step_workers`: the block's draws and flags stay in L1 cache."""
+
+
 @njit(cache=True)
 def step_workers(
     first: int,
@@ -239,33 +243,59 @@ def step_workers(
     rng: np.random.Generator,
     out: DayOutput,
 ) -> None:
-    """One day of workers `first` to `stop - 1`, in index order: the per-worker rule.
+    """One day of workers `first` to `stop - 1`: the per-worker rule.
 
     The fast path calls it for all workers (`run_day`), `Keyworker.step` for its own index
     (`first = i, stop = i + 1`): the same compiled code, the same draws in the same order.
     (A separate per-worker function called in the loop would carry ~25 arrays per call,
     and numba's reference counting of them costs about 5x the day's work.)
 
-    Each worker draws exactly one uniform and one standard normal from `rng`. Order:
-    distress moves towards today's target; a sickness-absence day is drawn from the new
-    need status; a worker outside the pathway may learn of or forget the hub, takes its
-    state for the day, and, if in need, eligible and past any cool-down, may be referred by
-    themself (if aware, logistic rule) or by a supportive manager.
+    Each worker draws exactly one uniform and one standard normal from `rng`, in index
+    order. For each worker, in this order: distress moves towards today's target; a
+    sickness-absence day is drawn from the new need status (`_distress_and_absence`); a
+    worker outside the pathway may learn of or forget the hub, takes its state for the day,
+    and, if in need, eligible and past any cool-down, may be referred by themself (if aware,
+    logistic rule) or by a supportive manager (`_awareness_and_help_seeking`).
+
+    Workers go in blocks: first the block's draws, then each of the two halves of the rule
+    over the block. No worker's day depends on another's, so this gives the same numbers
+    as one worker at a time, and it is about 20% faster: without the generator's calls in
+    the loops, and with half the arrays in each, the compiled loops keep their values in
+    registers.
     """
-    # The largest the barrier and wait terms of the log-odds can add (for the bound).
-    x_extra = (
-        max(P.ln_or_wait_per_week * T.wait_weeks, 0.0)
-        + max(T.ln_fit_odds_ratio, 0.0)
-        + P.ln_or_positive_sum
-    )
-    n_need = 0
-    n_aware = 0
-    n_absent = 0
-    for i in range(first, stop):
-        u = rng.random()
-        z = rng.standard_normal()
-        state = A.state[i]
+    size = min(BLOCK, stop - first)
+    u = np.empty(size)
+    z = np.empty(size)
+    need = np.empty(size, np.bool_)
+    n_need = n_absent = n_aware = 0
+    for start in range(first, stop, BLOCK):
+        end = min(start + BLOCK, stop)
+        for k in range(end - start):
+            u[k] = rng.random()
+            z[k] = rng.standard_normal()
+        # Unsigned indices: numba adds a negative-index check to every signed one.
+        block = (uint64(start), uint64(end))
+        in_need, absent = _distress_and_absence(block, W, A, P, T, u, z, need)
+        n_need += in_need
+        n_absent += absent
+        n_aware += _awareness_and_help_seeking(block, W, A, G, P, T, u, need, out)
+    out.counters[C_IN_NEED] += n_need
+    out.counters[C_AWARE] += n_aware
+    out.counters[C_ABSENT] += n_absent
+
+
+@njit(inline="always")
+def _distress_and_absence(block, W, A, P, T, u, z, need):
+    """Distress, need and sickness absence of a block of workers (first half of
+    `step_workers`). Uses each worker's normal `z[k]`; leaves the need flag in `need[k]`
+    and the uniform, recycled past the absence decision, in `u[k]`. Returns the block's
+    counts of workers in need and absent."""
+    start, end = block
+    n_need = n_absent = 0
+    for i in range(start, end):
+        k = i - start
         flags = W.flags[i]
+        state = A.state[i]
         waiting = state in (HUB_WAITING, EXTERNAL_WAITING)
         waited = T.day - A.referred_day[i] if waiting else 0
         target = distress_target(
@@ -276,18 +306,44 @@ def step_workers(
             waited,
             P.waiting_shift_per_day,
         )
-        distress = distress_step(A.distress[i], target, P.reversion, P.noise_sd, z)
+        distress = distress_step(A.distress[i], target, P.reversion, P.noise_sd, z[k])
         A.distress[i] = distress
-        need = distress > P.need_threshold
+        in_need = distress > P.need_threshold
+        need[k] = in_need
 
-        p = absence_probability(need, P.absence_in_need, P.absence_well)
-        absent = u < p
-        u = recycle(u, p, absent)
+        p = absence_probability(in_need, P.absence_in_need, P.absence_well)
+        absent = u[k] < p
+        u[k] = recycle(u[k], p, absent)
 
+        n_need += in_need
+        n_absent += absent
+        if T.recording:
+            A.days_in_need[i] += in_need
+            A.absence_days[i] += absent
+    return n_need, n_absent
+
+
+@njit(inline="always")
+def _awareness_and_help_seeking(block, W, A, G, P, T, u, need, out):
+    """Awareness, today's state and help-seeking of a block of workers (second half of
+    `step_workers`), from the uniforms and need flags the first half left. Returns the
+    block's count of aware workers."""
+    # The largest the barrier and wait terms of the log-odds can add (for the bound).
+    x_extra = (
+        max(P.ln_or_wait_per_week * T.wait_weeks, 0.0)
+        + max(T.ln_fit_odds_ratio, 0.0)
+        + P.ln_or_positive_sum
+    )
+    start, end = block
+    n_aware = 0
+    for i in range(start, end):
+        k = i - start
+        state = A.state[i]
         aware = A.aware[i] != 0
         if not in_pathway(state):
-            team = W.team[i]
-            sector = W.sector[i]
+            uk = u[k]
+            team = uint64(W.team[i])
+            sector = uint64(W.sector[i])
             p = awareness_change_probability(
                 aware,
                 A.advocate[i] != 0,
@@ -296,28 +352,28 @@ def step_workers(
                 P.log1m_word_of_mouth,
                 P.forget_probability,
             )
-            changed = u < p
-            u = recycle(u, p, changed)
+            changed = uk < p
+            uk = recycle(uk, p, changed)
             if changed:
                 aware = not aware
             A.aware[i] = aware
             cooling = T.day < A.cooldown_until[i]
-            A.state[i] = outside_state(state, need, cooling)
+            A.state[i] = outside_state(state, need[k], cooling)
             # Help-seeking: the exact rule only for workers the cheap bound cannot rule out
-            # (branch-free up to that rare case; see `referral_bound`).
+            # (branch-free up to that rare case; see `may_refer`).
             supportive = G.team_supportive[team] != 0
             p_manager = manager_referral_probability(supportive, P.manager_referral)
-            gap = distress - P.need_threshold
-            bound = referral_bound(P.intercept + P.distress_slope * gap + x_extra, p_manager)
-            bound = bound if aware else p_manager
-            candidate = need & (not cooling) & (T.sector_open[sector] != 0)
-            if candidate & (u < bound):
+            gap = A.distress[i] - P.need_threshold
+            x_high = P.intercept + P.distress_slope * gap + x_extra
+            possible = may_refer(uk, x_high, p_manager) if aware else uk < p_manager
+            candidate = need[k] & (not cooling) & (T.sector_open[sector] != 0)
+            if candidate & possible:
                 p_self = 0.0
                 if aware:
-                    org = W.organisation[i]
+                    org = uint64(W.organisation[i])
                     x = self_referral_log_odds(
                         gap,
-                        flags,
+                        W.flags[i],
                         supportive,
                         G.negative_culture[org] != 0,
                         G.own_offer[org] != 0,
@@ -327,23 +383,15 @@ def step_workers(
                     )
                     p_self = logistic(x)
                 source = -1
-                if u < p_self:
+                if uk < p_self:
                     source = SELF
-                elif u < p_self + (1.0 - p_self) * p_manager:
+                elif uk < p_self + (1.0 - p_self) * p_manager:
                     source = MANAGER
                 if source >= 0:
                     _refer(i, source, A, T, out)
                     aware = True
-
-        n_need += need
         n_aware += aware
-        n_absent += absent
-        if T.recording:
-            A.days_in_need[i] += need
-            A.absence_days[i] += absent
-    out.counters[C_IN_NEED] += n_need
-    out.counters[C_AWARE] += n_aware
-    out.counters[C_ABSENT] += n_absent
+    return n_aware
 
 
 def run_day(

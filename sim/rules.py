@@ -228,22 +228,23 @@ def logistic(x: float) -> float:
 
 
 @njit(cache=True)
-def referral_bound(x_high: float, p_manager: float) -> float:
-    """A cheap upper bound of the day's chance of a self or manager referral.
+def may_refer(u: float, x_high: float, p_manager: float) -> bool:
+    """False when the uniform `u` rules out a self or manager referral today, cheaply.
 
     `x_high` bounds the self-referral log-odds from above. Since logistic(x) <= e^x and
     e^x <= (1 - x/8)^-8 for x <= 0 (because (1 + s/8)^8 <= e^s for s >= 0), the chance
-    p_self + (1 - p_self) p_manager is at most (1 - x_high/8)^-8 + p_manager. The kernel
-    evaluates the exact rule (an exponential) only when the worker's uniform falls below
-    this bound, which changes no decision and saves the work for almost everyone.
+    p_self + (1 - p_self) p_manager is at most (1 - x_high/8)^-8 + p_manager, so no referral
+    is possible when (u - p_manager) (1 - x_high/8)^8 >= 1 (a small margin covers rounding;
+    no division). The kernel evaluates the exact rule (an exponential) only when this
+    returns True, which changes no decision and saves the work for almost everyone.
     """
     if x_high >= 0.0:
-        return 1.0
+        return True
     a = 1.0 - 0.125 * x_high
     a *= a
     a *= a
     a *= a
-    return (1.0 + 1e-9) / a + p_manager
+    return (u - p_manager) * a < 1.0 + 1e-9
 
 
 @njit(cache=True)
@@ -290,6 +291,4 @@ def recycle(u: float, p: float, fired: bool) -> float:
     """
     if fired:
         return u / p
-    if p <= 0.0:
-        return u
-    return (u - p) / (1.0 - p)
+    return (u - p) / (1.0 - p)  # not fired, so p <= u < 1

@@ -18,9 +18,9 @@ from sim.rules import (
     distress_step,
     forget_probability,
     logistic,
+    may_refer,
     outside_state,
     recycle,
-    referral_bound,
     relieve,
     self_referral_log_odds,
     wave_shift,
@@ -126,14 +126,17 @@ def test_recycled_uniform_gives_independent_decisions_with_the_right_rates():
     assert abs(third[~second].mean() - p3) < 5 * math.sqrt(p3 / (~second).sum())
 
 
-def test_referral_bound_never_rules_out_a_possible_referral():
-    """The kernel skips the exact rule when u >= bound: the bound must exceed the exact
-    chance for every log-odds at or below x_high (else decisions would change)."""
+def test_may_refer_never_rules_out_a_possible_referral():
+    """The kernel skips the exact rule when may_refer is False: it must be True for every
+    uniform below the exact chance, for every log-odds at or below x_high (else decisions
+    would change)."""
     rng = np.random.default_rng(8)
     for x_high in np.concatenate([-np.geomspace(1e-6, 40.0, 300), [0.0, 0.5, 3.0]]):
         p_manager = float(rng.choice([0.0, 1e-5, 0.01, 0.2]))
-        bound = referral_bound(float(x_high), p_manager)
         for x in (x_high, x_high - 0.1, x_high - 3.0):
             p_self = logistic(float(x))
-            assert bound >= p_self + (1.0 - p_self) * p_manager
-    assert referral_bound(-10.0, 0.0) < 0.01  # and it is tight enough to skip most workers
+            chance = p_self + (1.0 - p_self) * p_manager
+            for u in (np.nextafter(chance, 0.0), chance * rng.random()):
+                assert may_refer(float(u), float(x_high), p_manager)
+    assert not may_refer(0.01, -10.0, 0.0)  # and it is tight enough to skip most workers
+    assert may_refer(0.0099, -10.0, 0.01)  # a manager referral is still possible
