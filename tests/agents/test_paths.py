@@ -6,12 +6,17 @@ import pytest
 from agent_support import ScriptedPathway, mixed_script, run, variant
 
 from sim.agents import Keyworker
+from sim.behaviour import BLOCK
 from sim.model import HubModel
 
 DAYS = 60
 
 
-def lively_scenario(size: int = 300):
+SIZE = 2 * BLOCK + 276
+"""Two full blocks of the fast path and part of a third, so block edges are compared too."""
+
+
+def lively_scenario(size: int = SIZE):
     """A small catchment with frequent referrals so that every mechanism acts in 60 days."""
     return variant(
         workforce={"size": size, "team_size_mean": 10},
@@ -61,7 +66,7 @@ def fast():
 def test_fast_and_per_agent_paths_are_identical(fast):
     model_fast, pathway_fast, snaps_fast = fast
     model_mesa, pathway_mesa, snaps_mesa = trajectory(per_agent=True)
-    assert len(model_mesa.agents) == 300
+    assert len(model_mesa.agents) == SIZE
     assert all(isinstance(agent, Keyworker) for agent in model_mesa.agents)
     for day, (a, b) in enumerate(zip(snaps_fast, snaps_mesa, strict=True)):
         for name in a:
