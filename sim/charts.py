@@ -104,7 +104,11 @@ def plot_uptake_by_group(uptake: pd.DataFrame, *, ax: Axes | None = None) -> Axe
     )
     ax.set_yticks(list(positions), labels)
     ax.invert_yaxis()
-    ax.set_xlim(left=0)  # a rate is never negative, whatever a short run's interval says
-    ax.set_xlabel("referrals per 1,000 in need per year (95% CI)")
+    ax.set_xlim(left=0)
+    known = uptake["ci_low"].notna().any()  # one replication gives no interval
+    ax.set_xlabel(
+        "referrals per 1,000 in need per year"
+        + (" (95% CI)" if known else " (one replication: no CI)")
+    )
     ax.set_title("Uptake by group")
     return ax

@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 CONFIDENCE = 0.95
 
 
+def kpi_range(name: str) -> tuple[float, float]:
+    """The values a KPI can take, from its name: a share (a name with "share",
+    "utilisation" or "prevalence") lies in [0, 1]; every other KPI here (counts, rates per
+    month or year, waits, days) is at least 0."""
+    if any(word in name for word in ("share", "utilisation", "prevalence")):
+        return 0.0, 1.0
+    return 0.0, np.inf
+
+
 def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
     """Mean and Student-t confidence interval of each KPI across replications.
 
@@ -27,8 +36,10 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
     Returns
     -------
     DataFrame
-        One row per KPI: kpi, mean, sd, ci_low, ci_high, replications. With one replication
-        (or a constant KPI) the interval collapses to the mean.
+        One row per KPI: kpi, mean, sd, ci_low, ci_high, replications. The interval is
+        clipped to the values the KPI can take (`kpi_range`: a few replications of a
+        short wait would otherwise give a negative lower limit). With one replication the
+        spread is unknown: sd and the interval are NaN (empty in CSV), not a zero width.
     """
     rows = []
     for name in kpis.select_dtypes("number").columns:
@@ -38,15 +49,16 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
         values = values[np.isfinite(values)]
         n = len(values)
         mean = float(values.mean()) if n else float("nan")
-        sd = float(values.std(ddof=1)) if n > 1 else 0.0
-        half = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / np.sqrt(n)) if n > 1 else 0.0
+        sd = float(values.std(ddof=1)) if n > 1 else float("nan")
+        half = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / np.sqrt(n)) if n > 1 else sd
+        low, high = kpi_range(name)
         rows.append(
             {
                 "kpi": name,
                 "mean": mean,
                 "sd": sd,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
+                "ci_low": float(np.clip(mean - half, low, high)),  # NaN stays NaN
+                "ci_high": float(np.clip(mean + half, low, high)),
                 "replications": n,
             }
         )
