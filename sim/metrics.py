@@ -49,8 +49,10 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
         values = values[np.isfinite(values)]
         n = len(values)
         mean = float(values.mean()) if n else float("nan")
-        sd = float(values.std(ddof=1)) if n > 1 else float("nan")
-        half = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / np.sqrt(n)) if n > 1 else sd
+        sd = half = float("nan")  # unknown from fewer than two replications
+        if n > 1:
+            sd = float(values.std(ddof=1))
+            half = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / np.sqrt(n))
         low, high = kpi_range(name)
         rows.append(
             {
