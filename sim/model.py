@@ -52,7 +52,7 @@ from sim.scenario.interventions import (
     Outreach,
 )
 from sim.scenario.pathway import AgentDemand
-from sim.streams import stream
+from sim.streams import KeyedStream, stream
 from sim.workforce import Population, build_population
 
 MAX_WAIT_DAYS = 365.0
@@ -170,6 +170,7 @@ class Calendar:
 
 
 _OUTCOME_COLUMNS = [o.name.lower() for o in Outcome] + ["relieved"]
+_FINISHED_CODES = (int(Outcome.FINISHED_THERAPY), int(Outcome.FINISHED_EXTERNAL))
 _STATE_COLUMNS = [f"state_{s.name.lower()}" for s in AgentState]
 _COLUMNS = [
     "in_need",
@@ -202,8 +203,13 @@ class HubModel(mesa.Model):
     seed, replication
         Root seed and replication: every random process draws from its own named stream
         (`sim.streams.stream`): "mesa" (Mesa's own generators), "workforce", "initial_state",
-        "agents" (the per-worker daily draws), "outreach", "interventions",
-        "referral_timing", "referral_class", "recovery".
+        "agents" (the per-worker daily draws: one uniform and one normal per worker a day,
+        whatever happens), "outreach", "interventions". Draws about one referral are keyed by
+        who and when, not by the order of events (`sim.streams.KeyedStream`): "referral"
+        (time within the day and priority class, by (worker, day)) and "recovery" (whether
+        a finished episode helped, by (worker, episode)); the pathway keys its clients' draws
+        the same way. So two scenarios of a comparison give every worker whose own history
+        is unchanged the same draws (common random numbers).
     per_agent
         Step each `Keyworker` through Mesa's AgentSet instead of the compiled loop (slow; the
         same numbers).
@@ -247,15 +253,11 @@ class HubModel(mesa.Model):
         self.arrays = self._initial_state(stream(seed, "initial_state", replication))
         self.agent_rng = stream(seed, "agents", replication)
         self._rngs = {
-            name: stream(seed, name, replication)
-            for name in (
-                "outreach",
-                "interventions",
-                "referral_timing",
-                "referral_class",
-                "recovery",
-            )
+            name: stream(seed, name, replication) for name in ("outreach", "interventions")
         }
+        self._referral_stream = KeyedStream(seed, "referral", replication)
+        self._recovery_stream = KeyedStream(seed, "recovery", replication)
+        self._episodes = np.zeros(self.population.size, np.int64)  # referrals so far
         self.output = day_output(self.population.size)
         self.day = 0
         self.today: Today | None = None
@@ -375,19 +377,25 @@ class HubModel(mesa.Model):
         drawn with the hub's class shares), then its outcomes to the agents."""
         n = int(self.output.counters[C_REFERRALS])
         agents = self.output.agent[:n].copy()
-        times = d + self._rngs["referral_timing"].random(n)
-        u = self._rngs["referral_class"].random(n)
-        classes = np.searchsorted(self._class_cumulative, u, side="right").astype(np.int64)
+        self._episodes[agents] += 1
+        u = self._referral_stream.uniforms(np.column_stack([agents, np.full(n, d)]), 2)
+        times = d + u[:, 0]
+        classes = np.searchsorted(self._class_cumulative, u[:, 1], side="right").astype(np.int64)
         classes = np.minimum(classes, self._class_cumulative.size - 1)
         order = np.argsort(times, kind="stable")
         outcomes = self.pathway.advance(float(d + 1), times[order], agents[order], classes[order])
         self._tally[:] = 0
         ids = np.asarray(outcomes.client_id, np.int64)
         if ids.size:
+            codes = np.asarray(outcomes.outcome, np.int64)
+            finished = np.isin(codes, _FINISHED_CODES)
+            u = np.ones(ids.size)  # read only where an episode finished
+            episode = np.column_stack([ids[finished], self._episodes[ids[finished]]])
+            u[finished] = self._recovery_stream.uniforms(episode)[:, 0]
             apply_outcomes(
                 ids,
-                np.asarray(outcomes.outcome, np.int64),
-                self._rngs["recovery"].random(ids.size),
+                codes,
+                u,
                 self.workers,
                 self.arrays,
                 self.groups,

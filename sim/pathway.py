@@ -17,7 +17,7 @@ from sim.scenario.distributions import Distribution, Empirical, Exponential, Fix
 from sim.scenario.interventions import Closure, ExternalInitiative, StaffingChange
 from sim.scenario.model import ALL_CLASSES
 from sim.scenario.pathway import EXIT, ExternalService, HubStage, Transfer
-from sim.streams import stream
+from sim.streams import KeyedStream, stream
 
 
 def queue_dist(dist: Distribution) -> Dist:
@@ -165,12 +165,20 @@ def _external_stage(
 
 
 class HubPathway:
-    """The scenario's pathway, advanced a day at a time for the agent model (`Pathway`)."""
+    """The scenario's pathway, advanced a day at a time for the agent model (`Pathway`).
+
+    Each referral's draws in the pathway (service, patience and routing at every stage) come
+    from the "client" `KeyedStream`, keyed by (client id, episode): the client's how-manieth
+    referral this is. A worker's second referral gets the same draws in every scenario of a
+    comparison, however many other referrals came before it (common random numbers).
+    """
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
         self.scenario = scenario
         self.network = build_network(scenario, seed, replication)
         self.core = QueueCore(self.network, seed, replication)
+        self._client_stream = KeyedStream(seed, "client", replication)
+        self._episodes: dict[int, int] = {}
         hub_count = len(scenario.hub.stages)
         kinds = np.zeros(len(self.network.stages), np.int8)  # 0 triage, 1 treatment, 2 external
         kinds[:hub_count] = [stage.treatment for stage in scenario.hub.stages.values()]
@@ -181,7 +189,13 @@ class HubPathway:
         self, until: float, arrival_times: np.ndarray, client_ids: np.ndarray, classes: np.ndarray
     ) -> Outcomes:
         """Add the day's referrals at the first hub stage and run to `until`."""
-        events = self.core.advance(until, arrival_times, client_ids, classes, 0)
+        keys = []
+        for client in np.asarray(client_ids, np.int64).tolist():
+            episode = self._episodes.get(client, 0)
+            self._episodes[client] = episode + 1
+            keys.append((client, episode))
+        draws = self.core.draw_clients(classes, (self._client_stream.at(key) for key in keys))
+        events = self.core.advance(until, arrival_times, client_ids, classes, 0, draws)
         return translate(events.client_id, events.code, events.stage, events.time, self._kind)
 
     def expected_wait_days(self) -> float:

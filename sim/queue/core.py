@@ -7,13 +7,14 @@ what happened as arrays (:class:`Events`) or tidy tables (:mod:`sim.queue.record
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.queue import engine
+from sim.queue.client_draws import ClientDraws, draw_clients
 from sim.queue.codes import Event
 from sim.queue.jit import load_cached
 from sim.queue.layout import (
@@ -33,7 +34,6 @@ from sim.queue.records import Records, snapshot
 from sim.queue.views import state_view
 from sim.streams import stream
 
-_NO_ARRIVALS = Arrivals(np.zeros(0), *(np.zeros(0, np.int64) for _ in range(3)))
 #: Stream names, one per random process (see docs/queue.md for what each one draws).
 STREAM_NAMES = ("service", "patience", "routing", "background", "backlog")
 
@@ -103,7 +103,10 @@ class QueueCore:
         self._state: State = allocate(S, network.n_classes, room)
         self._state.core.si[I_LOG_ON] = int(log_events)
         self._state = ensure_room(self._state, n0, room, 1)
-        args = (self._net, state_view(self._state, _NO_ARRIVALS), self._rngs, 0.0, 1)
+        no_arrivals = Arrivals(
+            np.zeros(0), *(np.zeros(0, np.int64) for _ in range(3)), *ClientDraws.none(S)
+        )
+        args = (self._net, state_view(self._state, no_arrivals), self._rngs, 0.0, 1)
         load_cached(engine.run, args)  # fast first call in a process (see sim/queue/jit.py)
         engine.run(*args)
 
@@ -119,6 +122,7 @@ class QueueCore:
         client_ids: Sequence[int] | np.ndarray | None = None,
         classes: Sequence[int] | np.ndarray | int = 0,
         entry_stages: Sequence[int | str] | np.ndarray | int | str = 0,
+        draws: ClientDraws | None = None,
     ) -> Events:
         """Run every event before ``until`` with these referrals; return what happened to them.
 
@@ -132,8 +136,11 @@ class QueueCore:
             Non-negative int64 ids (default: 0, 1, ...), echoed in events and records.
         classes, entry_stages
             Priority class (0 = most urgent) and stage (index or name) of each referral.
+        draws
+            Each referral's draws, made by the caller (:meth:`draw_clients`); by default the
+            engine draws them from its streams in arrival order.
         """
-        arr = self._arrivals(until, arrival_times, client_ids, classes, entry_stages)
+        arr = self._arrivals(until, arrival_times, client_ids, classes, entry_stages, draws)
         st = self._state
         st.core.si[I_LOG] = 0
         st.core.si[I_CURSOR] = 0
@@ -168,11 +175,18 @@ class QueueCore:
         ahead = core.nq[s, : klass + 1].sum()
         return float((ahead + 1 + core.busy[s] - c) * net.dist_mean[net.svc_dist[s, klass]] / c)
 
+    def draw_clients(
+        self, classes: Sequence[int] | np.ndarray, generators: Iterable[np.random.Generator]
+    ) -> ClientDraws:
+        """Draws for referrals of ``classes``, referral j's from the j-th generator, as the
+        engine would make them from that generator (see :mod:`sim.queue.client_draws`)."""
+        return draw_clients(self._net, np.asarray(classes, np.int64), generators)
+
     def records(self) -> Records:
         """Copies of the per-client, per-visit and per-day records so far."""
         return snapshot(self._state, self.network.names)
 
-    def _arrivals(self, until, times, ids, classes, stages) -> Arrivals:
+    def _arrivals(self, until, times, ids, classes, stages, draws) -> Arrivals:
         now = self.now
         if not np.isfinite(until) or until <= now:
             raise ValueError(f"until must be finite and > now ({now}), got {until}")
@@ -198,9 +212,17 @@ class QueueCore:
         if k.size and (k.min() < 0 or k.max() >= K):
             raise ValueError(f"classes must lie in 0..{K - 1}")
         order = np.argsort(t, kind="stable")
+        S = len(self.network.stages)
+        if draws is None:
+            draws = ClientDraws.none(S)
+        elif any(a.shape != (t.size, S) for a in draws):
+            raise ValueError(f"draws must have one row of {S} stages per arrival ({t.size})")
+        else:
+            draws = ClientDraws(*(a[order] for a in draws))
         return Arrivals(
             t[order],
             ids[order].astype(np.int64),
             k[order].astype(np.int64),
             stages[order].astype(np.int64),
+            *(np.ascontiguousarray(a, dtype=np.float64) for a in draws),
         )

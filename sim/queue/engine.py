@@ -180,8 +180,11 @@ def _roll_days(st, t):
 
 
 @njit(inline="always")
-def _new_client(net, st, ident, source, k, entry, arrival, rs, rp, rr):
-    """Create a client and make all their draws: service, patience, routing at every stage."""
+def _new_client(net, st, ident, source, k, entry, arrival, rs, rp, rr, row):
+    """Create a client and make all their draws: service, patience, routing at every stage.
+
+    With ``row`` >= 0 the draws were made by the caller (referral ``row`` of this call's
+    arrivals, keyed by the client, see :mod:`sim.queue.client_draws`) and are copied."""
     i = st.si[I_CLIENTS]
     st.si[I_CLIENTS] = i + 1
     st.c_ident[i] = ident
@@ -191,6 +194,12 @@ def _new_client(net, st, ident, source, k, entry, arrival, rs, rp, rr):
     st.c_arrival[i] = arrival
     st.c_last[i] = -1
     S = net.pat_dist.shape[0]
+    if row >= 0:
+        for s in range(S):
+            st.c_service[i, s] = st.a_service[row, s]
+            st.c_patience[i, s] = st.a_patience[row, s]
+            st.c_route_u[i, s] = st.a_route[row, s]
+        return i
     for s in range(S):
         st.c_service[i, s] = draw(net, net.svc_dist[s, k], rs)
     for s in range(S):
@@ -450,7 +459,7 @@ def _setup(net, st, rngs):
         s, age = net.backlog_stage[b], net.backlog_age[b]
         ident = st.si[I_BACKLOG_IDS]
         st.si[I_BACKLOG_IDS] = ident + 1
-        i = _new_client(net, st, ident, BACKLOG, net.backlog_class[b], s, -age, rb, rb, rb)
+        i = _new_client(net, st, ident, BACKLOG, net.backlog_class[b], s, -age, rb, rb, rb, -1)
         d = net.pat_dist[s]
         if d >= 0:
             p = st.c_patience[i, s]
@@ -539,12 +548,14 @@ def run(net, st, rngs, until, setup):
                 ident, source, s = st.a_ident[j], REFERRAL, st.a_stage[j]
                 k = st.a_klass[j]
                 rs, rp, rr = rngs.service, rngs.patience, rngs.routing
+                row = j if st.a_service.shape[0] > 0 else -1
             else:
                 s = p
                 ident, source, k = si[I_BG_IDS], BACKGROUND, net.bg_class[s]
                 si[I_BG_IDS] = ident + 1
                 rs = rp = rr = rngs.background
-            i = _new_client(net, st, ident, source, k, s, t, rs, rp, rr)
+                row = -1
+            i = _new_client(net, st, ident, source, k, s, t, rs, rp, rr, row)
             code = E_ARRIVED
         _join(net, st, i, s, t, t, code)
         if kind == H_BACKGROUND:

@@ -159,6 +159,10 @@ class Arrivals(NamedTuple):
     a_ident: np.ndarray  # int64[A]
     a_klass: np.ndarray  # int64[A]
     a_stage: np.ndarray  # int64[A]
+    # Draws made by the caller, one row per referral ([0, S] when the engine draws them):
+    a_service: np.ndarray  # float64[A, S]
+    a_patience: np.ndarray  # float64[A, S]
+    a_route: np.ndarray  # float64[A, S]
 
 
 class Streams(NamedTuple):
