@@ -475,7 +475,8 @@ def apply_outcomes(
 
     Entering, starting and being referred on move the state along the pathway. Finishing a
     treatment episode (in-house or external) brings relief with `recovery_probability` (DF
-    §3 'IAPT recovery (completers)', S: 50%; one uniform `u[k]` per outcome): relief lowers
+    §3 'IAPT recovery (completers)', S: 50%; `u[k]`, keyed by the worker's episode, is read
+    only for finished episodes): relief lowers
     distress and baseline (`sim.rules.relieve`) and, after in-house therapy, makes the worker
     an advocate of the hub to their team (word of mouth). Every exit (finished, signposted,
     dropped out, discharged) starts the cool-down before the worker may be referred again.
