@@ -283,13 +283,15 @@ def kpi_spec(name: str) -> ResolvedKpi:
     Parameters
     ----------
     name
-        A column of `sim.metrics.run_kpis`, e.g. ``shared_care.wait_mean_days`` or
+        A KPI column (as in kpis.csv), e.g. ``shared_care.wait_mean_days`` or
         ``uptake_per_1000_in_need_year.sector.nhs``.
 
     Raises
     ------
     KeyError
         If no declaration in `KPIS` has this column (the message names the closest).
+    ValueError
+        If more than one does: a fault in `KPIS` (the tests rule it out for any names).
     """
     matches = [(kpi, subject) for kpi in KPIS if (subject := _subject(kpi, name)) is not None]
     if not matches:
