@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit  # Student-t quantile, without scipy.stats' import cost
 
+from sim.kpis import kpi_spec
 from sim.queue import Outcome, QueueResult, Source
 
 if TYPE_CHECKING:
@@ -16,13 +17,7 @@ if TYPE_CHECKING:
 CONFIDENCE = 0.95
 
 
-def kpi_range(name: str) -> tuple[float, float]:
-    """The values a KPI can take, from its name: a share (a name with "share",
-    "utilisation" or "prevalence") lies in [0, 1]; every other KPI here (counts, rates per
-    month or year, waits, days) is at least 0."""
-    if any(word in name for word in ("share", "utilisation", "prevalence")):
-        return 0.0, 1.0
-    return 0.0, np.inf
+SUMMARY_COLUMNS = ["kpi", "mean", "sd", "ci_low", "ci_high", "replications", "unit", "description"]
 
 
 def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd.DataFrame:
@@ -32,19 +27,26 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
     ----------
     kpis
         One row per replication, one column per KPI (other non-numeric columns ignored).
+        Every KPI column must be declared in `sim.kpis.KPIS`.
 
     Returns
     -------
     DataFrame
-        One row per KPI: kpi, mean, sd, ci_low, ci_high, replications. The interval is
-        clipped to the values the KPI can take (`kpi_range`: a few replications of a
-        short wait would otherwise give a negative lower limit). With one replication the
+        One row per KPI: kpi, mean, sd, ci_low, ci_high, replications, unit, description.
+        The interval is clipped to the KPI's declared range (a few replications of a short
+        wait would otherwise give a negative lower limit). With one replication the
         spread is unknown: sd and the interval are NaN (empty in CSV), not a zero width.
+
+    Raises
+    ------
+    KeyError
+        If a KPI column is not declared (`sim.kpis.kpi_spec`).
     """
     rows = []
     for name in kpis.select_dtypes("number").columns:
         if name == "replication":
             continue
+        spec = kpi_spec(name)
         values = kpis[name].to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         n = len(values)
@@ -53,7 +55,7 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
         if n > 1:
             sd = float(values.std(ddof=1))
             half = float(stdtrit(n - 1, 0.5 + confidence / 2) * sd / np.sqrt(n))
-        low, high = kpi_range(name)
+        low, high = spec.kpi.low, spec.kpi.high
         rows.append(
             {
                 "kpi": name,
@@ -62,9 +64,11 @@ def confidence_summary(kpis: pd.DataFrame, confidence: float = CONFIDENCE) -> pd
                 "ci_low": float(np.clip(mean - half, low, high)),  # NaN stays NaN
                 "ci_high": float(np.clip(mean + half, low, high)),
                 "replications": n,
+                "unit": spec.kpi.unit,
+                "description": spec.description,
             }
         )
-    return pd.DataFrame(rows, columns=["kpi", "mean", "sd", "ci_low", "ci_high", "replications"])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 DAYS_PER_MONTH = 365.25 / 12
