@@ -3,8 +3,9 @@
 `build_s` is the construction of `HubModel` on the scenario (its pathway, the queue-core
 adapter, is built beforehand and not counted), broken down into `population_s` (the
 workforce arrays, `sim.workforce.build_population`), `agents_s` (the Mesa agents,
-`Keyworker.create_handles` on a bare Mesa model) and `rest_s` (the remainder: behaviour
-parameters, calendar, initial state, streams). `replication_s` is one full replication
+`Keyworker.create_handles`) and `rest_s` (the remainder: behaviour parameters, calendar,
+initial state, streams); the two parts are timed inside the same constructions, by wrapping
+the two calls the constructor makes. `replication_s` is one full replication
 (`sim.run`, which builds a model too). The kernels are compiled (or loaded from the numba
 cache) on a small model first, so the replication is timed warm. Build figures are medians
 of `--repeats`, each model kept alive until its timer stops and garbage collected after it,
@@ -16,12 +17,14 @@ Usage: ./dev python experiments/bench_model_build.py [--repeats 5] [--scenario P
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import os
 import platform
 import statistics
 import time
+from unittest import mock
 
 import mesa
 import numpy as np
@@ -31,7 +34,6 @@ from sim.model import HubModel
 from sim.pathway import HubPathway
 from sim.runner import run
 from sim.scenario import Scenario, load_scenario
-from sim.streams import stream
 from sim.workforce import build_population
 
 
@@ -42,17 +44,37 @@ def warm_kernels(scenario: Scenario) -> None:
     run(Scenario.model_validate(data))
 
 
-def timed(make, repeats: int) -> list[float]:
-    """Seconds of `make()` in each repeat (its result freed after the timer)."""
-    seconds = []
-    for _ in range(repeats):
-        gc.collect()
+def recording(function, seconds: list[float]):
+    """`function`, appending the seconds of each call to `seconds`."""
+
+    @functools.wraps(function)
+    def timed_call(*args, **kwargs):
         started = time.perf_counter()
-        made = make()
-        seconds.append(time.perf_counter() - started)
-        del made
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds.append(time.perf_counter() - started)
+
+    return timed_call
+
+
+def timed_builds(scenario: Scenario, seed: int, repeats: int) -> dict[str, list[float]]:
+    """Seconds of each `HubModel` construction and of its population and agent parts."""
+    parts: dict[str, list[float]] = {"build": [], "population": [], "agents": []}
+    pathways = [HubPathway(scenario, seed, 0) for _ in range(repeats)]
+    create_handles = recording(Keyworker.create_handles, parts["agents"])
+    with (
+        mock.patch("sim.model.build_population", recording(build_population, parts["population"])),
+        mock.patch.object(Keyworker, "create_handles", staticmethod(create_handles)),
+    ):
+        for _ in range(repeats):
+            gc.collect()  # no repeat pays for collecting the previous model
+            started = time.perf_counter()
+            model = HubModel(scenario, pathways.pop(), seed=seed)
+            parts["build"].append(time.perf_counter() - started)
+            del model
     gc.collect()
-    return seconds
+    return parts
 
 
 def main() -> None:
@@ -68,27 +90,24 @@ def main() -> None:
     run(scenario)
     replication = time.perf_counter() - started
 
-    pathways = iter([HubPathway(scenario, seed, 0) for _ in range(args.repeats)])
-    build = timed(lambda: HubModel(scenario, next(pathways), seed=seed), args.repeats)
-    population = timed(
-        lambda: build_population(scenario, stream(seed, "workforce", 0)), args.repeats
-    )
-    bare_models = iter([mesa.Model(rng=seed) for _ in range(args.repeats)])
-    agents = timed(lambda: Keyworker.create_handles(next(bare_models), size), args.repeats)
-
-    build_s = statistics.median(build)
+    parts = timed_builds(scenario, seed, args.repeats)
+    rest = [
+        b - p - a
+        for b, p, a in zip(parts["build"], parts["population"], parts["agents"], strict=True)
+    ]
+    build_s = statistics.median(parts["build"])
     result = {
         "benchmark": "bench_model_build",
         "scenario": args.scenario,
         "agents": size,
         "build_s": round(build_s, 4),
-        "population_s": round(statistics.median(population), 4),
-        "agents_s": round(statistics.median(agents), 4),
-        "rest_s": round(build_s - statistics.median(population) - statistics.median(agents), 4),
+        "population_s": round(statistics.median(parts["population"]), 4),
+        "agents_s": round(statistics.median(parts["agents"]), 4),
+        "rest_s": round(statistics.median(rest), 4),
         "replication_s": round(replication, 3),
         "build_share": round(build_s / replication, 4),
-        "build_samples_s": [round(s, 4) for s in build],
-        "agents_samples_s": [round(s, 4) for s in agents],
+        "build_samples_s": [round(s, 4) for s in parts["build"]],
+        "agents_samples_s": [round(s, 4) for s in parts["agents"]],
         "load_average_1min": os.getloadavg()[0],
         "versions": {
             "python": platform.python_version(),
