@@ -98,10 +98,11 @@ class Keyworker(mesa.Agent):
         start = first.unique_id
         handles = [first]
         append, new = handles.append, cls.__new__
-        # A full garbage collection walks every live object; the allocation burst of the
-        # handles would trigger several, each over a heap of 150,000 new agents (most of the
-        # cost when the process already holds a large heap). The handles hold no cycles
-        # worth collecting, so collection waits until they exist.
+        # The allocation burst would trigger several full garbage collections, each walking
+        # every live object (measured: 0.3 s instead of 0.1 s for 150,000 handles in a
+        # process that has run a replication). Every new handle stays alive (the model
+        # holds it), so there is nothing to collect among them: collection waits until they
+        # exist, and only the call that paused it resumes it.
         collecting = gc.isenabled()
         gc.disable()
         try:
