@@ -272,8 +272,7 @@ class HubModel(mesa.Model):
         self._tally = np.zeros(N_TALLY, np.int64)
         self._states = np.zeros(N_STATES, np.int64)
         self._open_teams: tuple[bytes, np.ndarray] = (b"", np.zeros(0, np.int64))
-        for index in range(self.population.size):
-            Keyworker(self, index)
+        Keyworker.create_handles(self, self.population.size)
 
     def _initial_state(self, rng: np.random.Generator) -> AgentArrays:
         """Agents start in their stationary distress distribution around today's target,
