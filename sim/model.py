@@ -321,7 +321,7 @@ class HubModel(mesa.Model):
         self.output.counters[:] = 0
         self._team_processes(d)
         if self.per_agent:
-            self.agents.do("step")
+            self.agents_by_type[Keyworker].do("step")  # only the workers, in index order
         else:
             run_day(
                 self.workers,
