@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, uint64
 
+from sim.kernel_cache import use_kernel_cache
 from sim.outcomes import Outcome
 from sim.rules import (
     DISENGAGED,
@@ -52,6 +53,8 @@ from sim.rules import (
 )
 from sim.scenario import Scenario
 from sim.workforce import RACISM_AFFECTED, Population
+
+use_kernel_cache()  # before the kernels are defined (see sim/kernel_cache.py)
 
 # Indices of `DayOutput.counters`.
 C_REFERRALS, C_SELF, C_MANAGER, C_OUTREACH, C_IN_NEED, C_AWARE, C_ABSENT = range(7)

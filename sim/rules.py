@@ -16,6 +16,7 @@ from enum import IntEnum
 
 from numba import njit
 
+from sim.kernel_cache import use_kernel_cache
 from sim.workforce import (
     CONFIDENTIALITY_CONCERN,
     MALE,
@@ -24,6 +25,8 @@ from sim.workforce import (
     ROLE_BELIEF,
     STIGMA,
 )
+
+use_kernel_cache()  # before the kernels are defined (see sim/kernel_cache.py)
 
 
 class AgentState(IntEnum):

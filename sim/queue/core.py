@@ -16,7 +16,6 @@ import pandas as pd
 from sim.queue import engine
 from sim.queue.client_draws import ClientDraws, draw_clients
 from sim.queue.codes import Event
-from sim.queue.jit import load_cached
 from sim.queue.layout import (
     F_NOW,
     I_CURSOR,
@@ -107,7 +106,6 @@ class QueueCore:
             np.zeros(0), *(np.zeros(0, np.int64) for _ in range(3)), *ClientDraws.none(S)
         )
         args = (self._net, state_view(self._state, no_arrivals), self._rngs, 0.0, 1)
-        load_cached(engine.run, args)  # fast first call in a process (see sim/queue/jit.py)
         engine.run(*args)
 
     @property

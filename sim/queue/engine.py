@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sim.kernel_cache import use_kernel_cache
 from sim.queue.codes import EXIT, NOT_ROUTED, DistKind, Event, Outcome, Source
 from sim.queue.layout import (
     D_ARRIVALS,
@@ -49,6 +50,8 @@ from sim.queue.layout import (
     I_VISITS,
     I_WAITING,
 )
+
+use_kernel_cache()  # before the kernels are defined (see sim/kernel_cache.py)
 
 # Event kinds in the heap, in the order they are handled at equal times.
 H_CAPACITY, H_END, H_RENEGE, H_BACKGROUND = 0, 1, 2, 3
