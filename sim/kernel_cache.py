@@ -94,14 +94,17 @@ def kernel_cache_folder(root: Path = PACKAGE_ROOT) -> Path:
     return base / "hubsim" / f"numba-{numba.__version__}-{sources_digest(root)[:16]}"
 
 
-def use_kernel_cache() -> None:
-    """Point numba's cache at :func:`kernel_cache_folder` (unless ``NUMBA_CACHE_DIR`` is set).
+def use_kernel_cache() -> str:
+    """Point numba's cache at :func:`kernel_cache_folder` (unless ``NUMBA_CACHE_DIR`` is set)
+    and return the folder in use.
 
+    The folder is worked out once per process (from the sources as first imported).
     Idempotent; called by each kernel module before it defines its kernels."""
     from numba import config
 
     if not os.environ.get("NUMBA_CACHE_DIR"):
         config.CACHE_DIR = _current_folder()
+    return config.CACHE_DIR
 
 
 @functools.cache

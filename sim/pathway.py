@@ -8,15 +8,18 @@ at a time for the agent model and translates the queue core's events into agent 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.outcomes import Outcome, Outcomes
 from sim.queue import Adaptive, Background, Backlog, Dist, Event, Network, QueueCore, Stage
 from sim.scenario import Scenario
 from sim.scenario.distributions import Distribution, Empirical, Exponential, Fixed, Gamma
-from sim.scenario.interventions import Closure, ExternalInitiative, StaffingChange
+from sim.scenario.interventions import ExternalInitiative
 from sim.scenario.model import ALL_CLASSES
 from sim.scenario.pathway import EXIT, ExternalService, HubStage, Transfer
+from sim.scenario.staffing import WHOLE, hub_staffing
 from sim.streams import KeyedStream, stream
 
 
@@ -40,28 +43,46 @@ def _schedule(levels: dict[int, int]) -> tuple[list[float], list[int]]:
     return [float(day) for day in days], [levels[day] for day in days]
 
 
-def _closure_day(scenario: Scenario) -> int | None:
-    days = [
-        scenario.simulation.day(i.date) for i in scenario.interventions if isinstance(i, Closure)
-    ]
-    return min(days) if days else None
-
-
 def hub_servers(scenario: Scenario, name: str) -> tuple[list[float], list[int]]:
-    """Servers of a hub stage over time: its capacity steps, staffing changes, closure."""
-    stage = scenario.hub.stages[name]
-    day = scenario.simulation.day
-    levels = {
-        day(step.from_date): round(step.wte * stage.servers_per_wte) for step in stage.capacity
-    }
-    changes = [i for i in scenario.interventions if isinstance(i, StaffingChange)]
-    for change in sorted(changes, key=lambda i: i.date):
-        if change.stage == name:
-            levels[day(change.date)] = round(change.wte * stage.servers_per_wte)
-    closed = _closure_day(scenario)
-    if closed is not None:
-        levels = {d: level for d, level in levels.items() if d < closed} | {closed: 0}
-    return _schedule(levels)
+    """Servers of a hub stage over time (see `hub_staffing`), closed until the first step.
+
+    A fractional number of servers is a part-time server: 2.5 servers are 2 full-time servers
+    and one present for the first half of every week (weeks counted from the start date,
+    days 0 to 3.5 of each), so the stage has 2.5 servers on average and no staffing is
+    rounded away. A part-timer who leaves mid-service finishes that client first (as the
+    engine does at every capacity change)."""
+    horizon = scenario.simulation.horizon_days
+    times, counts = [0.0], [0]
+    staffing = hub_staffing(scenario, name)
+    for j, (start, _, servers) in enumerate(staffing):
+        end = staffing[j + 1][0] if j + 1 < len(staffing) else horizon
+        whole = math.floor(servers + WHOLE)
+        part = servers - whole
+        times.append(float(start))
+        counts.append(whole)
+        if part <= WHOLE:
+            continue
+        week = 7 * math.floor(start / 7)
+        while week < end:
+            on, off = max(float(week), float(start)), min(week + 7 * part, float(end))
+            if on < off:
+                times += [on, off]
+                counts += [whole + 1, whole]
+            week += 7
+    return _compact(times, counts)
+
+
+def _compact(times: list[float], counts: list[int]) -> tuple[list[float], list[int]]:
+    """The schedule without repeated times (the last level at a time wins) or levels."""
+    at: dict[float, int] = {}
+    for t, n in zip(times, counts, strict=True):
+        at[t] = n
+    out_t, out_n = [], []
+    for t in sorted(at):
+        if not out_n or at[t] != out_n[-1]:
+            out_t.append(t)
+            out_n.append(at[t])
+    return out_t, out_n
 
 
 def external_places(scenario: Scenario, name: str) -> tuple[list[float], list[int]]:

@@ -68,7 +68,8 @@ def test_the_kernels_are_cached_in_that_folder():
 
     if os.environ.get("NUMBA_CACHE_DIR"):
         pytest.skip("NUMBA_CACHE_DIR set by the user wins")
-    folder = str(kernel_cache_folder())
+    folder = kernel_cache.use_kernel_cache()
+    assert Path(folder).name.startswith("numba-")  # the sources' folder, worked out at import
     for kernel in (engine.run, behaviour.step_workers, rules.logistic):
         assert kernel._cache._cache_path.startswith(folder)
 

@@ -70,13 +70,27 @@ class Outreach(Spell):
 
 
 class StaffingChange(Dated):
-    """A change of a hub stage's WTE from a date (added to its capacity steps)."""
+    """A change of a hub stage's WTE from a date (until the stage's next capacity step):
+    either the new level (`wte`) or a relative change (`add_wte`), never both, so that
+    `wte: 2` cannot be read as "two more"."""
 
     type: Literal["staffing_change"]
     stage: Name
     """The hub stage."""
-    wte: Annotated[float, Field(ge=0.0, le=10_000.0)]
-    """The stage's WTE from this date."""
+    wte: Annotated[float, Field(ge=0.0, le=10_000.0)] | None = None
+    """The stage's WTE from this date (the level it is set to)."""
+    add_wte: Annotated[float, Field(ge=-10_000.0, le=10_000.0)] | None = None
+    """WTE added from this date to the level then in force (negative: a cut; the level does
+    not go below 0)."""
+
+    @model_validator(mode="after")
+    def _level_or_change(self) -> StaffingChange:
+        if (self.wte is None) == (self.add_wte is None):
+            found = "both" if self.wte is not None else "neither"
+            raise ValueError(
+                f"give exactly one of wte (the new level) or add_wte (a change), found {found}"
+            )
+        return self
 
 
 class ExternalInitiative(Spell):

@@ -81,7 +81,8 @@ class HubStage(Section):
     """Staffing over time in WTE; the first step's date is when the stage opens."""
     servers_per_wte: Annotated[float, Field(gt=0.0, le=1000.0)]
     """Clients one WTE serves at once (productivity): 1 for an assessment slot, a caseload
-    size for therapy. Servers = round(WTE x servers_per_wte)."""
+    size for therapy. Servers = WTE x servers_per_wte; a fraction is a part-time server
+    (present for that fraction of every week, see `sim.pathway.hub_servers`)."""
     service: Distribution
     """Time a client occupies a server (for therapy, the whole episode)."""
     patience: Distribution | None = None

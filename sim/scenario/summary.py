@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
+
+from sim.scenario.interventions import StaffingChange
 from sim.scenario.model import Scenario
 from sim.scenario.pathway import AgentDemand, PoissonDemand
+from sim.scenario.staffing import WHOLE, hub_staffing
 
 
 def describe(scenario: Scenario) -> str:
@@ -30,15 +35,15 @@ def describe(scenario: Scenario) -> str:
     classes = ", ".join(f"{k} {v:.0%}" for k, v in scenario.hub.priority_classes.items())
     lines.append(f"  classes     {classes}")
     for name, stage in scenario.hub.stages.items():
-        first = stage.capacity[0]
-        servers = round(first.wte * stage.servers_per_wte)
-        per_week = 7 * servers / stage.service.mean if stage.service.mean > 0 else float("inf")
-        steps = len(stage.capacity) - 1
-        lines.append(
-            f"  hub stage   {name}: {first.wte:g} WTE from {first.from_date} -> {servers} servers, "
-            f"mean service {stage.service.mean:g} d, capacity ~{per_week:,.0f}/week"
-            + (f" ({steps} later change(s))" if steps else "")
-        )
+        mean = stage.service.mean
+        lines.append(f"  hub stage   {name}: mean service {mean:g} d")
+        for day, wte, servers in hub_staffing(scenario, name):
+            per_week = 7 * servers / mean if mean > 0 else float("inf")
+            when = sim.start_date + timedelta(days=day)
+            lines.append(
+                f"                from {when}  {wte:g} WTE = {_servers(servers)}, "
+                f"capacity ~{per_week:,.0f}/week"
+            )
     for name, service in scenario.external.items():
         places = service.capacity[0].places
         throughput = places / service.service.mean if service.service.mean > 0 else float("inf")
@@ -48,10 +53,24 @@ def describe(scenario: Scenario) -> str:
             f"background {demand:g}/day"
         )
     for intervention in sorted(scenario.interventions, key=lambda i: i.date):
-        lines.append(f"  from {intervention.date}  {intervention.type}")
+        detail = ""
+        if isinstance(intervention, StaffingChange):
+            change = intervention
+            level = f"{change.wte:g} WTE" if change.wte is not None else f"{change.add_wte:+g} WTE"
+            detail = f" {change.stage}: {level}"
+        lines.append(f"  from {intervention.date}  {intervention.type}{detail}")
     for name, target in scenario.targets.items():
         lines.append(
             f"  target      {name}: {target.share:.0%} reach {target.stage} "
             f"within {target.within_days:g} days"
         )
     return "\n".join(lines)
+
+
+def _servers(servers: float) -> str:
+    """ "3 servers", or for a fraction "2.5 servers (2 + 1 part-time, 50% of each week)"."""
+    whole = math.floor(servers + WHOLE)
+    part = servers - whole
+    if part <= WHOLE:
+        return f"{whole} server{'s' * (whole != 1)}"
+    return f"{servers:g} servers ({whole} + 1 part-time, {part:.0%} of each week)"
