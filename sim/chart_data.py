@@ -105,12 +105,19 @@ def _monthly_targets(run: Run) -> pd.DataFrame:
         # twice is two referrals.
         referred, waited, _ = waits_since_referral(run.queue, target.stage)
         keep = referred >= sim.warmup_days
-        month = (start + pd.to_timedelta(referred[keep], unit="D")).to_period("M").to_timestamp()
-        frame = pd.DataFrame({"month": month, "within": waited[keep] <= target.within_days})
-        counts = frame.groupby("month", as_index=False).agg(
-            referrals=("within", "size"), within=("within", "sum")
+        dates = start + pd.to_timedelta(referred[keep], unit="D")
+        codes, months = pd.factorize(dates.to_period("M"), sort=True)
+        within = waited[keep] <= target.within_days
+        frames.append(
+            pd.DataFrame(
+                {
+                    "target": name,
+                    "month": months.to_timestamp(),
+                    "referrals": np.bincount(codes, minlength=len(months)),
+                    "within": np.bincount(codes, within, minlength=len(months)),
+                }
+            )
         )
-        frames.append(counts.assign(target=name))
     return pd.concat(frames, ignore_index=True).astype(_EMPTY_TARGETS.dtypes.to_dict())
 
 
