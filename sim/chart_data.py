@@ -96,6 +96,18 @@ def _weekly_referrals(run: Run) -> pd.DataFrame:
     )
 
 
+_EMPTY_TARGETS = pd.DataFrame(
+    {
+        "target": pd.Series(dtype="str"),
+        "month": pd.Series(dtype="datetime64[ns]"),
+        "referrals": pd.Series(dtype="int64"),
+        "within": pd.Series(dtype="int64"),
+    }
+)
+"""The columns and types of `monthly_targets`, also when a scenario has no target (every
+part of a table must have the same schema to read as one table)."""
+
+
 def _monthly_targets(run: Run) -> pd.DataFrame:
     sim = run.scenario.simulation
     start = pd.Timestamp(sim.start_date)
@@ -119,18 +131,6 @@ def _monthly_targets(run: Run) -> pd.DataFrame:
             )
         )
     return pd.concat(frames, ignore_index=True).astype(_EMPTY_TARGETS.dtypes.to_dict())
-
-
-_EMPTY_TARGETS = pd.DataFrame(
-    {
-        "target": pd.Series(dtype="str"),
-        "month": pd.Series(dtype="datetime64[ns]"),
-        "referrals": pd.Series(dtype="int64"),
-        "within": pd.Series(dtype="int64"),
-    }
-)
-"""The columns and types of `monthly_targets`, also when a scenario has no target (every
-part of a table must have the same schema to read as one table)."""
 
 
 @dataclass(frozen=True)

@@ -309,7 +309,9 @@ def test_a_thousand_replications_stream_in_bounded_memory(tmp_path):
 
 def test_the_cli_refuses_to_write_over_an_unfinished_folder(tmp_path, capsys):
     scenario = tmp_path / "small.yaml"
-    scenario.write_text(f"extends: {QUEUE_ONLY}\nsimulation: {{horizon_days: 60, warmup_days: 7}}\n")
+    scenario.write_text(
+        f"extends: {QUEUE_ONLY}\nsimulation: {{horizon_days: 60, warmup_days: 7}}\n"
+    )
     stopped = tmp_path / "out.partial"
     stopped.mkdir()
     (stopped / "INCOMPLETE").write_text("finished: 0")
