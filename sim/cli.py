@@ -57,8 +57,8 @@ def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.metrics import confidence_summary
-    from sim.results import write_results
-    from sim.runner import run_replications
+    from sim.results import replication_tables, write_results
+    from sim.runner import run
     from sim.store import ResultsExistError, new_results_path
 
     started = datetime.now()
@@ -69,11 +69,14 @@ def _run(args: argparse.Namespace) -> int:
     def progress(items):
         return tqdm(items, total=count, desc="replications", unit="run", disable=args.quiet)
 
-    runs = run_replications(scenario, count, args.seed, progress=progress)
+    seed = scenario.simulation.seed if args.seed is None else args.seed
     stem = Path(args.scenario).stem
     target = out or new_results_path(Path(scenario.outputs.directory), stem, started)
+    # Each replication is written as it finishes: memory stays flat, a stop keeps them.
+    runs = (run(scenario, seed, replication) for replication in progress(range(count)))
+    tables = ((each.replication, replication_tables(each)) for each in runs)
     try:
-        folder = write_results(runs, target, started=started, argv=sys.argv)
+        folder = write_results(target, scenario, tables, seed=seed, started=started, argv=sys.argv)
     except ResultsExistError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID

@@ -1,171 +1,240 @@
-"""Runs -> a results folder: tidy tables, KPIs with confidence intervals, charts, manifest."""
+"""Replications -> a results folder, streamed; a results folder -> `Results`, read lazily.
+
+`replication_tables(run)` turns one finished replication into tidy tables (cheap to pickle:
+an executor's worker calls it so only tables cross the process boundary);
+`write_results` stores each replication's tables as they arrive, in any order, then builds
+`kpis.csv`, `summary.csv` and the charts from the stored folder through `Results`, the
+same code `load(DIR)` gives a user or the report, so a folder's summary and charts can
+always be rebuilt from the folder alone.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
+from pydantic import ValidationError
 
-from sim.charts import (
-    plot_referrals_vs_capacity,
-    plot_share_within_target,
-    plot_uptake_by_group,
-    plot_waiting_list,
-)
-from sim.metrics import confidence_summary, run_kpis, waits_since_referral
-from sim.pathway import hub_servers
+from sim.chart_data import ChartInput, chart_inputs, replication_series
+from sim.metrics import confidence_summary, run_kpis
 from sim.provenance import environment
-from sim.queue import Source
 from sim.runner import Run
-from sim.store import ResultsFolder
+from sim.scenario import Scenario
+from sim.store import INCOMPLETE, MANIFEST, ResultsFolder, part_counts
 
 
-def tables(runs: list[Run]) -> dict[str, pd.DataFrame]:
-    """The tidy tables of a set of replications, each row tagged with its replication."""
-    start = runs[0].scenario.simulation.start_date
+class ResultsFolderError(Exception):
+    """A folder that is not a complete, readable results folder."""
 
-    def tagged(frame: pd.DataFrame, run: Run) -> pd.DataFrame:
-        return frame.assign(replication=run.replication)
 
-    out = {
-        "daily_pathway": pd.concat([tagged(run.queue.records.daily(), run) for run in runs]),
-        "visits": pd.concat([tagged(run.queue.visits, run) for run in runs]),
-        "kpis": pd.DataFrame([{"replication": run.replication, **run_kpis(run)} for run in runs]),
+def replication_tables(run: Run) -> dict[str, pd.DataFrame]:
+    """One replication's tidy tables, by name, each row tagged with its replication.
+
+    Always: `kpis` (one row: replication and every KPI of `run_kpis`), `timings` (its wall
+    time in seconds, kept out of the KPIs so that they are the same numbers on every
+    machine) and the chart series of `sim.chart_data.replication_series`. With
+    `outputs.daily_series`: `daily_pathway` (and `daily_agents` with agents); with
+    `outputs.client_records`: `visits` (with `referred`, the client's referral time); with
+    agents: `groups`.
+    """
+    outputs = run.scenario.outputs
+    tables = {
+        "kpis": pd.DataFrame([{"replication": run.replication, **run_kpis(run)}]),
+        "timings": pd.DataFrame({"replication": [run.replication], "seconds": [run.seconds]}),
+        **replication_series(run),
     }
-    out["daily_pathway"]["date"] = pd.Timestamp(start) + pd.to_timedelta(
-        out["daily_pathway"]["day"], unit="D"
-    )
-    if runs[0].agents_daily is not None:
-        out["daily_agents"] = pd.concat([tagged(run.agents_daily, run) for run in runs])
-        out["groups"] = pd.concat([tagged(run.agents_groups, run) for run in runs])
-    return {name: frame.reset_index(drop=True) for name, frame in out.items()}
+    if outputs.daily_series:
+        daily = run.queue.records.daily()
+        start = pd.Timestamp(run.scenario.simulation.start_date)
+        daily.insert(1, "date", start + pd.to_timedelta(daily["day"], unit="D"))
+        tables["daily_pathway"] = daily
+        if run.agents_daily is not None:
+            tables["daily_agents"] = run.agents_daily
+    if outputs.client_records:
+        records = run.queue.records
+        visits = run.queue.visits.copy()
+        referred = records.client_arrival[records.visit_client]
+        visits.insert(visits.columns.get_loc("arrive"), "referred", referred)
+        tables["visits"] = visits
+    if run.agents_groups is not None:
+        tables["groups"] = run.agents_groups
+    return {
+        name: frame if "replication" in frame else frame.assign(replication=run.replication)
+        for name, frame in tables.items()
+    }
 
 
-def charts(runs: list[Run], data: dict[str, pd.DataFrame]) -> dict[str, object]:
-    """The planner's charts as matplotlib figures, by file name."""
-    scenario = runs[0].scenario
-    sim = scenario.simulation
-    start = pd.Timestamp(sim.start_date)
-    daily = data["daily_pathway"]
-    daily = daily[daily["day"] >= sim.warmup_days]
-    figures = {}
-    waiting = daily.groupby(["date", "replication", "stage"], observed=True, as_index=False)[
-        "waiting"
-    ].sum()
-    for stage in (*scenario.hub.stages, *scenario.external):
-        ax = plot_waiting_list(waiting, stage=stage)
-        figures[f"waiting_{stage}"] = ax.figure
+def write_results(
+    path: Path,
+    scenario: Scenario,
+    items: Iterable[tuple[int, dict[str, pd.DataFrame]]],
+    *,
+    seed: int,
+    started: datetime,
+    argv: list[str],
+) -> Path:
+    """Store replications' tables as they arrive, then the summary, charts and manifest.
 
-    visits = data["visits"]
-    first = next(iter(scenario.hub.stages))
-    referrals = visits[
-        (visits["stage"] == first)
-        & (visits["source"] == Source.REFERRAL.name.lower())
-        & (visits["arrive"] >= sim.warmup_days)
-    ]
-    # Whole weeks of the measured window only: a part-week at the end would look like a dip.
-    first_week = -(-sim.warmup_days // 7)
-    last_week = sim.horizon_days // 7  # exclusive
-    weeks = (referrals["arrive"] // 7).astype(int)
-    whole = (weeks >= first_week) & (weeks < last_week)
-    weekly = (
-        referrals[whole]
-        .assign(week=start + pd.to_timedelta(weeks[whole] * 7, unit="D"))
-        .groupby(["week", "replication"], as_index=False)
-        .size()
-        .rename(columns={"size": "referrals"})
-    )
-    stage = scenario.hub.stages[first]
-    times, servers = hub_servers(scenario, first)
-    window = [(t, n) for t, n in zip(times, servers, strict=True) if t < sim.horizon_days]
-    first_day = 7 * first_week
-    level_at_start = [n for t, n in window if t <= first_day][-1]
-    steps = [(first_day, level_at_start), *((t, n) for t, n in window if t > first_day)]
-    steps.append((7 * last_week, steps[-1][1]))  # carry the last level to the end
-    capacity = pd.DataFrame(
-        {
-            "week": [start + timedelta(days=t) for t, _ in steps],
-            "capacity": [7 * n / stage.service.mean for _, n in steps],
-        }
-    )
-    figures["referrals_vs_capacity"] = plot_referrals_vs_capacity(weekly, capacity).figure
+    Parameters
+    ----------
+    path
+        The results folder to create; it appears only once complete (`sim.store`).
+    scenario
+        The resolved scenario every replication ran.
+    items
+        `(replication, replication_tables(run))` pairs in any order (e.g. as parallel
+        workers finish them); each is written at once, so memory does not grow with their
+        number. The same pairs in any order give the same folder.
+    seed, started, argv
+        For the manifest: the root seed, when the run started and its command line.
 
-    for name, target in scenario.targets.items():
-        shares = _monthly_share_within(runs, target.stage, target.within_days)
-        ax = plot_share_within_target(
-            shares,
-            target_share=target.share,
-            title=f"{name.replace('_', ' ')}: reached {target.stage} "
-            f"within {target.within_days:g} days",
-        )
-        figures[f"target_{name}"] = ax.figure
-    if "groups" in data:
-        figures["uptake_by_group"] = plot_uptake_by_group(_uptake_by_group(data["kpis"])).figure
-    return figures
+    Returns
+    -------
+    Path
+        The finished folder.
 
-
-UPTAKE_PREFIX = "uptake_per_1000_in_need_year."
-EQUITY_GROUPS = ("sector", "minority_ethnic", "racism_affected", "sex", "staff_group")
-
-
-def _uptake_by_group(kpis: pd.DataFrame) -> pd.DataFrame:
-    """Uptake per 1,000 in need per year by group: mean and 95% CI across replications."""
-    columns = [c for c in kpis.columns if c.startswith(UPTAKE_PREFIX)]
-    summary = confidence_summary(kpis[columns])
-    parts = summary["kpi"].str.removeprefix(UPTAKE_PREFIX).str.split(".", n=1, expand=True)
-    summary["group_type"], summary["group"] = parts[0], parts[1]
-    summary = summary[summary["group_type"].isin(EQUITY_GROUPS)]
-    order = {group: i for i, group in enumerate(EQUITY_GROUPS)}
-    return summary.sort_values("group_type", key=lambda g: g.map(order), kind="stable")
-
-
-def _monthly_share_within(runs: list[Run], stage: str, days: float) -> pd.DataFrame:
-    """Share of each month's hub referrals that started `stage` within `days` of referral."""
-    rows = []
-    for run in runs:
-        # Keyed by referral (the queue's own client index), not agent: an agent referred
-        # twice is two referrals.
-        arrival, waited, _ = waits_since_referral(run.queue, stage)
-        keep = arrival >= run.scenario.simulation.warmup_days
-        month = pd.Timestamp(run.scenario.simulation.start_date) + pd.to_timedelta(
-            arrival[keep], unit="D"
-        )
-        frame = pd.DataFrame(
-            {"month": month.to_period("M").to_timestamp(), "ok": waited[keep] <= days}
-        )
-        shares = frame.groupby("month", as_index=False)["ok"].mean()
-        rows.append(shares.rename(columns={"ok": "share"}).assign(replication=run.replication))
-    return pd.concat(rows, ignore_index=True)
-
-
-def write_results(runs: list[Run], path: Path, *, started: datetime, argv: list[str]) -> Path:
-    """Write every table, the KPI summary, the charts and the manifest; return the folder."""
-    scenario = runs[0].scenario
+    Raises
+    ------
+    ResultsExistError
+        `path`, or its `.partial` working folder, exists (nothing is overwritten).
+    BaseException
+        Whatever `items` raises (an error, KeyboardInterrupt), after leaving the working
+        folder with the finished replications' parts and an `INCOMPLETE` note.
+    """
     folder = ResultsFolder(path).open()
-    data = tables(runs)
-    outputs = scenario.outputs
-    skipped = {"visits"} if not outputs.client_records else set()
-    if not outputs.daily_series:
-        skipped |= {"daily_pathway", "daily_agents"}
-    for name, frame in data.items():
-        if name == "kpis":
-            folder.csv(name, frame)
-        elif name not in skipped:
-            folder.table(name, frame)
-    summary = confidence_summary(data["kpis"])
-    folder.csv("summary", summary)
-    if outputs.charts:
-        for name, figure in charts(runs, data).items():
-            folder.figure(name, figure)
-    manifest = {
-        "scenario": scenario.model_dump(mode="json"),
-        "seed": runs[0].seed,
-        "replications": len(runs),
-        "command": argv,
-        "started": started.isoformat(timespec="seconds"),
-        "finished": datetime.now().isoformat(timespec="seconds"),
-        "run_seconds": [round(run.seconds, 3) for run in runs],
-        **environment(),
-    }
+    written: list[int] = []
+    try:
+        for replication, tables in items:
+            folder.parts(replication, tables)
+            written.append(replication)
+        if not written:
+            raise ValueError("no replication to write")
+        results = Results(folder.work, scenario)
+        folder.csv("kpis", results.kpis)
+        folder.csv("summary", results.summary())
+        if scenario.outputs.charts:
+            for name, figure in results.charts().items():
+                folder.figure(name, figure)
+        manifest = {
+            "scenario": scenario.model_dump(mode="json"),
+            "seed": seed,
+            "replications": len(written),
+            "tables": results.tables,
+            "command": argv,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now().isoformat(timespec="seconds"),
+            "run_seconds": results.table("timings")["seconds"].round(3).tolist(),
+            **environment(),
+        }
+    except BaseException as error:
+        folder.abandon(written, error)
+        raise
     return folder.finish(manifest)
+
+
+class Results:
+    """A results folder, read lazily: each table is read from its parts only when asked.
+
+    Use :func:`load` to open a finished folder; the writer uses the same class on the folder
+    it is writing, so what it writes is what `load` rebuilds.
+    """
+
+    def __init__(self, path: Path, scenario: Scenario) -> None:
+        self.path = Path(path)
+        self.scenario = scenario
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        """The manifest: scenario as resolved, seed, replications, tables, provenance."""
+        return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+
+    @property
+    def tables(self) -> dict[str, int]:
+        """Every stored table and its number of parts (one per replication)."""
+        return part_counts(self.path)
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """One row per replication (in order): replication and every KPI."""
+        return self.table("kpis")
+
+    def table(
+        self, name: str, columns: list[str] | None = None, filters: Any = None
+    ) -> pd.DataFrame:
+        """One stored table, read from its parts, rows in replication order.
+
+        Parameters
+        ----------
+        name
+            A table of :attr:`tables` (e.g. "visits", "daily_pathway", "waiting").
+        columns
+            Only these columns (the others are not read).
+        filters
+            Row filters pyarrow applies while reading, e.g. ``[("stage", "==", "therapy")]``
+            (see `pandas.read_parquet`).
+
+        Returns
+        -------
+        DataFrame
+            Sorted by replication; within one, rows keep the order they were written in
+            (each table's natural order, e.g. day then stage then class), so the result does
+            not depend on the order replications finished in.
+        """
+        folder = self.path / name
+        if not folder.is_dir():
+            known = ", ".join(self.tables) or "none"
+            raise KeyError(f"{self.path}: no table {name!r}; stored tables: {known}")
+        read = None if columns is None else list(dict.fromkeys([*columns, "replication"]))
+        frame = pd.read_parquet(folder, columns=read, filters=filters)
+        frame = frame.sort_values("replication", kind="stable", ignore_index=True)
+        return frame if columns is None else frame[list(columns)]
+
+    def summary(self) -> pd.DataFrame:
+        """Mean, sd and 95% CI of every KPI across replications (the `summary.csv` frame)."""
+        return confidence_summary(self.kpis)
+
+    def chart_inputs(self) -> dict[str, ChartInput]:
+        """Every chart's plot function and input frames, by chart name."""
+        return chart_inputs(self)
+
+    def charts(self) -> dict[str, Figure]:
+        """Every chart as a new matplotlib figure, by name (the files of `charts/`)."""
+        return {name: chart.draw() for name, chart in self.chart_inputs().items()}
+
+
+def load(path: str | Path) -> Results:
+    """Open a finished results folder: its manifest, the scenario rebuilt and validated from
+    it, and lazy access to every table, the summary and the charts.
+
+    Raises
+    ------
+    ResultsFolderError
+        The folder does not exist, is unfinished (no manifest), or its scenario does not
+        validate with this version of hubsim.
+    """
+    path = Path(path)
+    if not (path / MANIFEST).is_file():
+        if (path / INCOMPLETE).is_file():
+            why = f"an unfinished run (see {path / INCOMPLETE})"
+        elif path.is_dir():
+            why = f"not a results folder (no {MANIFEST})"
+        else:
+            why = "no such folder"
+        raise ResultsFolderError(f"{path}: {why}")
+    results_manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    try:
+        # JSON-mode validation reads the dumped scenario back with every check the loader
+        # applies to a file, cross-section rules included (dates from text, lists as tuples).
+        scenario = Scenario.model_validate_json(json.dumps(results_manifest["scenario"]))
+    except (KeyError, ValidationError) as error:
+        raise ResultsFolderError(
+            f"{path / MANIFEST}: the stored scenario does not validate with this version "
+            f"of hubsim: {error}"
+        ) from error
+    return Results(path, scenario)

@@ -40,7 +40,7 @@ def test_run_writes_a_complete_results_folder(small_queue_scenario, tmp_path, ca
     assert summary.loc["referrals_per_month", "mean"] == pytest.approx(608.8, rel=0.03)
     assert summary.loc["stage1.utilisation", "mean"] == pytest.approx(0.75, abs=0.02)
     assert (summary["ci_low"] <= summary["mean"]).all()
-    daily = pd.read_parquet(out / "daily_pathway.parquet")
+    daily = pd.read_parquet(out / "daily_pathway")
     assert set(daily["replication"]) == {0, 1, 2}
     assert daily["day"].max() == 424
     charts = sorted(p.name for p in (out / "charts").glob("*.png"))
@@ -106,11 +106,11 @@ def test_agent_run_writes_agent_tables_kpis_and_the_equity_chart(tmp_path):
     )
     out = tmp_path / "agents"
     assert main(["run", str(small), "--out", str(out), "-q"]) == 0
-    daily = pd.read_parquet(out / "daily_agents.parquet")
+    daily = pd.read_parquet(out / "daily_agents")
     assert len(daily) == 2 * 1095
     states = daily.filter(like="state_").sum(axis=1)
     assert (states == 20000).all(), "every agent is in exactly one state every day"
-    groups = pd.read_parquet(out / "groups.parquet")
+    groups = pd.read_parquet(out / "groups")
     assert {"sector", "minority_ethnic", "sex", "staff_group"} <= set(groups["group_type"])
     summary = pd.read_csv(out / "summary.csv").set_index("kpi")
     assert 0.4 < summary.loc["agents.prevalence_mean", "mean"] < 0.6

@@ -4,7 +4,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from sim.store import ResultsExistError, ResultsFolder, new_results_path
+from sim.store import ResultsExistError, ResultsFolder, new_results_path, part_counts
 
 
 def test_results_appear_only_when_finished(tmp_path):
@@ -27,12 +27,49 @@ def test_existing_folder_is_never_overwritten(tmp_path):
     assert (target / "precious.csv").read_text() == "keep me"
 
 
-def test_a_crashed_runs_partial_folder_is_replaced(tmp_path):
-    stale = tmp_path / "run.partial"
-    stale.mkdir()
-    (stale / "half.parquet").write_text("garbage")
+def test_an_existing_partial_folder_is_refused_not_deleted(tmp_path):
+    stopped = tmp_path / "run.partial"
+    (stopped / "visits").mkdir(parents=True)
+    (stopped / "visits" / "part-00000.parquet").write_text("a stopped run's finished work")
+    with pytest.raises(ResultsExistError, match=r"never deleted\. Choose another --out"):
+        ResultsFolder(tmp_path / "run").open()
+    assert (stopped / "visits" / "part-00000.parquet").read_text().startswith("a stopped")
+
+
+def frames():
+    return {
+        "daily": pd.DataFrame({"day": [0, 1], "waiting": [3, 4]}),
+        "kpis": pd.DataFrame({"wait": [1.5]}),
+    }
+
+
+def test_a_replications_parts_read_back_as_one_table_per_name(tmp_path):
     folder = ResultsFolder(tmp_path / "run").open()
-    assert not (folder.work / "half.parquet").exists()
+    for replication in (1, 0):
+        folder.parts(
+            replication, {k: f.assign(replication=replication) for k, f in frames().items()}
+        )
+    assert part_counts(folder.work) == {"daily": 2, "kpis": 2}
+    daily = pd.read_parquet(folder.work / "daily")
+    assert daily["replication"].tolist() == [0, 0, 1, 1]
+    with pytest.raises(ValueError, match="replication 1 was already written"):
+        folder.parts(1, frames())
+
+
+def test_a_replication_is_written_whole_or_not_at_all(tmp_path):
+    folder = ResultsFolder(tmp_path / "run").open()
+    broken = frames() | {"visits": pd.DataFrame({"mixed": [1, "one"]})}  # Parquet refuses
+    with pytest.raises(Exception, match="mixed"):
+        folder.parts(4, broken)
+    assert not [p for p in folder.work.rglob("*") if p.is_file()], "no part of replication 4"
+
+
+def test_a_stopped_run_says_what_it_finished(tmp_path):
+    folder = ResultsFolder(tmp_path / "run").open()
+    note = folder.abandon([3, 0, 1], KeyboardInterrupt())
+    assert note == tmp_path / "run.partial" / "INCOMPLETE"
+    assert "(KeyboardInterrupt" in note.read_text()
+    assert "finished and written (3): 0, 1, 3" in note.read_text()
 
 
 def test_new_names_do_not_collide(tmp_path):

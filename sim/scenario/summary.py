@@ -68,7 +68,7 @@ def describe(scenario: Scenario) -> str:
 
 
 def _servers(servers: float) -> str:
-    """ "3 servers", or for a fraction "2.5 servers (2 + 1 part-time, 50% of each week)"."""
+    """E.g. "3 servers", or "2.5 servers (2 + 1 part-time, 50% of each week)"."""
     whole = math.floor(servers + WHOLE)
     part = servers - whole
     if part <= WHOLE:

@@ -1,0 +1,216 @@
+"""What the planner's charts show: small per-replication series, and every chart's input
+built from a results folder alone.
+
+A replication's series (`replication_series`) are computed where it ran, from its records,
+and stored with its other tables; `chart_inputs` reads only the stored series, the KPIs and
+the scenario, so the charts of any results folder can be redrawn (by the writer, by
+`sim.results.load(DIR).charts()`, by the report) whichever tables the scenario kept. The
+series are kept whatever `outputs` says: they are small (a few hundred rows a replication)
+where the records they summarise are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.charts import (
+    plot_referrals_vs_capacity,
+    plot_share_within_target,
+    plot_uptake_by_group,
+    plot_waiting_list,
+)
+from sim.metrics import confidence_summary, waits_since_referral
+from sim.pathway import hub_servers
+from sim.queue import Source
+from sim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.results import Results
+    from sim.runner import Run
+
+UPTAKE_PREFIX = "uptake_per_1000_in_need_year."
+EQUITY_GROUPS = ("sector", "minority_ethnic", "racism_affected", "sex", "staff_group")
+
+
+def replication_series(run: Run) -> dict[str, pd.DataFrame]:
+    """The series the charts need from one replication, by table name.
+
+    Returns
+    -------
+    dict
+        `waiting`: day, date, stage, waiting (people waiting at the end of each measured
+        day, all priority classes). `weekly_referrals`: week (its first date), referrals
+        (hub referrals to the first stage, whole weeks of the measured window, zero weeks
+        included). `monthly_targets`: target, month, referrals (hub referrals in the
+        measured window that joined the target stage's queue, by month of referral),
+        within (how many of them started it within the target's days).
+    """
+    return {
+        "waiting": _waiting(run),
+        "weekly_referrals": _weekly_referrals(run),
+        "monthly_targets": _monthly_targets(run),
+    }
+
+
+def _waiting(run: Run) -> pd.DataFrame:
+    daily = run.queue.daily  # the measured days
+    start = pd.Timestamp(run.scenario.simulation.start_date)
+    waiting = daily.groupby(["day", "stage"], observed=True, as_index=False)["waiting"].sum()
+    waiting.insert(1, "date", start + pd.to_timedelta(waiting["day"], unit="D"))
+    return waiting
+
+
+def _whole_weeks(scenario: Scenario) -> tuple[int, int]:
+    """First and last (exclusive) week number of the whole weeks in the measured window: a
+    part-week at either end would look like a dip."""
+    sim = scenario.simulation
+    return -(-sim.warmup_days // 7), sim.horizon_days // 7
+
+
+def _weekly_referrals(run: Run) -> pd.DataFrame:
+    records, scenario = run.queue.records, run.scenario
+    first = next(iter(scenario.hub.stages))
+    referrals = (
+        (records.visit_stage == run.queue.network.index(first))
+        & (records.client_source[records.visit_client] == Source.REFERRAL)
+        & (records.visit_arrive >= scenario.simulation.warmup_days)
+    )
+    first_week, last_week = _whole_weeks(scenario)
+    weeks = (records.visit_arrive[referrals] // 7).astype(np.int64)
+    weeks = weeks[(weeks >= first_week) & (weeks < last_week)]
+    counts = np.bincount(weeks - first_week, minlength=max(last_week - first_week, 0))
+    start = pd.Timestamp(scenario.simulation.start_date)
+    return pd.DataFrame(
+        {
+            "week": start + pd.to_timedelta(7 * np.arange(first_week, last_week), unit="D"),
+            "referrals": counts.astype(np.int64),
+        }
+    )
+
+
+_EMPTY_TARGETS = pd.DataFrame(
+    {
+        "target": pd.Series(dtype="str"),
+        "month": pd.Series(dtype="datetime64[ns]"),
+        "referrals": pd.Series(dtype="int64"),
+        "within": pd.Series(dtype="int64"),
+    }
+)
+"""The columns and types of `monthly_targets`, also when a scenario has no target (every
+part of a table must have the same schema to read as one table)."""
+
+
+def _monthly_targets(run: Run) -> pd.DataFrame:
+    sim = run.scenario.simulation
+    start = pd.Timestamp(sim.start_date)
+    frames = [_EMPTY_TARGETS]
+    for name, target in run.scenario.targets.items():
+        # Keyed by referral (the queue's own client index), not agent: an agent referred
+        # twice is two referrals.
+        referred, waited, _ = waits_since_referral(run.queue, target.stage)
+        keep = referred >= sim.warmup_days
+        dates = start + pd.to_timedelta(referred[keep], unit="D")
+        codes, months = pd.factorize(dates.to_period("M"), sort=True)
+        within = waited[keep] <= target.within_days
+        frames.append(
+            pd.DataFrame(
+                {
+                    "target": name,
+                    "month": months.to_timestamp(),
+                    "referrals": np.bincount(codes, minlength=len(months)),
+                    "within": np.bincount(codes, within, minlength=len(months)),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True).astype(_EMPTY_TARGETS.dtypes.to_dict())
+
+
+@dataclass(frozen=True)
+class ChartInput:
+    """One chart: its `plot_*` function and the arguments it is drawn from."""
+
+    plot: Callable[..., Axes]
+    arguments: dict[str, Any]
+
+    def draw(self) -> Figure:
+        """A new figure of this chart."""
+        return self.plot(**self.arguments).figure
+
+
+def chart_inputs(results: Results) -> dict[str, ChartInput]:
+    """Every chart of a results folder and its input, by chart (file) name, from the stored
+    series, KPIs and scenario only."""
+    scenario = results.scenario
+    charts = {}
+    waiting = results.table("waiting", columns=["date", "replication", "stage", "waiting"])
+    for stage in (*scenario.hub.stages, *scenario.external):
+        charts[f"waiting_{stage}"] = ChartInput(
+            plot_waiting_list, {"waiting": waiting, "stage": stage}
+        )
+    weekly = results.table("weekly_referrals", columns=["week", "replication", "referrals"])
+    charts["referrals_vs_capacity"] = ChartInput(
+        plot_referrals_vs_capacity, {"weekly": weekly, "capacity": weekly_capacity(scenario)}
+    )
+    monthly = results.table("monthly_targets")
+    for name, target in scenario.targets.items():
+        rows = monthly[monthly["target"] == name]
+        shares = pd.DataFrame(
+            {
+                "month": rows["month"],
+                "replication": rows["replication"],
+                "share": rows["within"] / rows["referrals"],
+            }
+        ).reset_index(drop=True)
+        title = (
+            f"{name.replace('_', ' ')}: reached {target.stage} within {target.within_days:g} days"
+        )
+        charts[f"target_{name}"] = ChartInput(
+            plot_share_within_target,
+            {"shares": shares, "target_share": target.share, "title": title},
+        )
+    if any(column.startswith(UPTAKE_PREFIX) for column in results.kpis.columns):
+        charts["uptake_by_group"] = ChartInput(
+            plot_uptake_by_group, {"uptake": uptake_by_group(results.kpis)}
+        )
+    return charts
+
+
+def weekly_capacity(scenario: Scenario) -> pd.DataFrame:
+    """Weekly capacity of the first hub stage (people a week at its mean service time) over
+    the whole weeks of the measured window: columns week, capacity, one row per change."""
+    sim = scenario.simulation
+    start = pd.Timestamp(sim.start_date)
+    first = next(iter(scenario.hub.stages))
+    stage = scenario.hub.stages[first]
+    times, servers = hub_servers(scenario, first)
+    window = [(t, n) for t, n in zip(times, servers, strict=True) if t < sim.horizon_days]
+    first_week, last_week = _whole_weeks(scenario)
+    first_day = 7 * first_week
+    level_at_start = [n for t, n in window if t <= first_day][-1]
+    steps = [(first_day, level_at_start), *((t, n) for t, n in window if t > first_day)]
+    steps.append((7 * last_week, steps[-1][1]))  # carry the last level to the end
+    return pd.DataFrame(
+        {
+            "week": [start + timedelta(days=t) for t, _ in steps],
+            "capacity": [7 * n / stage.service.mean for _, n in steps],
+        }
+    )
+
+
+def uptake_by_group(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Uptake per 1,000 in need per year by group: mean and 95% CI across replications."""
+    columns = [c for c in kpis.columns if c.startswith(UPTAKE_PREFIX)]
+    summary = confidence_summary(kpis[columns])
+    parts = summary["kpi"].str.removeprefix(UPTAKE_PREFIX).str.split(".", n=1, expand=True)
+    summary["group_type"], summary["group"] = parts[0], parts[1]
+    summary = summary[summary["group_type"].isin(EQUITY_GROUPS)]
+    order = {group: i for i, group in enumerate(EQUITY_GROUPS)}
+    return summary.sort_values("group_type", key=lambda g: g.map(order), kind="stable")
