@@ -28,9 +28,9 @@ from sim.charts import (
     plot_waiting_list,
 )
 from sim.metrics import confidence_summary, waits_since_referral
-from sim.pathway import hub_servers
 from sim.queue import Source
 from sim.scenario import Scenario
+from sim.scenario.staffing import hub_staffing
 
 if TYPE_CHECKING:
     from sim.results import Results
@@ -190,8 +190,10 @@ def weekly_capacity(scenario: Scenario) -> pd.DataFrame:
     start = pd.Timestamp(sim.start_date)
     first = next(iter(scenario.hub.stages))
     stage = scenario.hub.stages[first]
-    times, servers = hub_servers(scenario, first)
-    window = [(t, n) for t, n in zip(times, servers, strict=True) if t < sim.horizon_days]
+    # Staffed servers on average (a part-time server counts its share of the week), closed
+    # (0) before the stage opens.
+    staffing = [(0, 0.0), *((day, servers) for day, _, servers in hub_staffing(scenario, first))]
+    window = [(t, n) for t, n in staffing if t < sim.horizon_days]
     first_week, last_week = _whole_weeks(scenario)
     first_day = 7 * first_week
     level_at_start = [n for t, n in window if t <= first_day][-1]
