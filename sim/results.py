@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -139,8 +140,19 @@ def _monthly_share_within(runs: list[Run], stage: str, days: float) -> pd.DataFr
     return pd.concat(rows, ignore_index=True)
 
 
-def write_results(runs: list[Run], path: Path, *, started: datetime, argv: list[str]) -> Path:
-    """Write every table, the KPI summary, the charts and the manifest; return the folder."""
+def write_results(
+    runs: list[Run],
+    path: Path,
+    *,
+    started: datetime,
+    argv: list[str],
+    overrides: Sequence[str] = (),
+) -> Path:
+    """Write every table, the KPI summary, the charts and the manifest; return the folder.
+
+    `overrides` are the `--set PATH=VALUE` arguments as given, recorded in the manifest
+    beside the resolved scenario (which already includes them) and its digest.
+    """
     scenario = runs[0].scenario
     folder = ResultsFolder(path).open()
     data = tables(runs)
@@ -160,6 +172,8 @@ def write_results(runs: list[Run], path: Path, *, started: datetime, argv: list[
             folder.figure(name, figure)
     manifest = {
         "scenario": scenario.model_dump(mode="json"),
+        "scenario_digest": scenario.digest(),
+        "overrides": list(overrides),
         "seed": runs[0].seed,
         "replications": len(runs),
         "command": argv,

@@ -9,8 +9,8 @@ inside a scenario can be changed in place, and a scenario is hashable.
 from __future__ import annotations
 
 import math
-from datetime import date
 from collections.abc import Mapping
+from datetime import date
 from typing import Annotated, Any, NoReturn, Self
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field

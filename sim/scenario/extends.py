@@ -101,6 +101,12 @@ def merge(base: Document, child: Document) -> Document:
     return Document(data, lines)
 
 
+def merge_value(base: Any, child: Any, path: KeyPath) -> Any:
+    """`child` merged onto `base` by the rules above, as the value at key `path` (which
+    decides whether it is a mapping of shares); for `variant` overrides."""
+    return _merge_data(base, child, path, [])
+
+
 def _merge_data(base: Any, child: Any, path: KeyPath, replaced: list[KeyPath]) -> Any:
     both_maps = isinstance(base, dict) and isinstance(child, dict)
     if both_maps and not (_retagged(base, child) or _is_share_map(path)):

@@ -86,7 +86,9 @@ class HubStage(Section):
     """Time a client occupies a server (for therapy, the whole episode)."""
     patience: Distribution | None = None
     """How long a client waits before dropping out; none = waits for ever."""
-    routes: Annotated[dict[Name, Shares], Frozen] = Field(default_factory=lambda: {"all": {EXIT: 1.0}})
+    routes: Annotated[dict[Name, Shares], Frozen] = Field(
+        default_factory=lambda: {"all": {EXIT: 1.0}}
+    )
     """Where clients go after this stage, by priority class (or `all` for every class):
     destination (hub stage, external service or `exit`) to share."""
     on_closure: OnClosure = Field(default_factory=lambda: Discharge(action="discharge"))
