@@ -15,6 +15,7 @@ schema has fixed keys (a typo) is an unknown key, with a "did you mean".
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import numbers
 import os
@@ -70,8 +71,8 @@ def variant(base: Scenario, overrides: Mapping[str, object], *, origin: str = OV
     ScenarioError
         Listing every problem, each naming the override it comes from in place of a file
         (`--set PATH=VALUE`), the key path, what was found and what is allowed. A problem
-        no single override explains (a date now outside a shortened horizon) names the
-        base scenario and every override.
+        with a mapping names the overrides inside it; one no override's path explains (a
+        date now outside a shortened horizon) names the base scenario and every override.
     """
     data = _plain(base.model_dump())
     lines: dict[KeyPath, tuple[str, None]] = {}
@@ -94,7 +95,7 @@ def variant(base: Scenario, overrides: Mapping[str, object], *, origin: str = OV
     fallback = f"scenario '{base.name}'" + (f" with {everything}" if everything else "")
     scenario, problems = validate_document(Document(data, lines), fallback)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError([_attributed(problem, lines, fallback) for problem in problems])
     return scenario
 
 
@@ -193,6 +194,16 @@ def _apply(data: dict, path: KeyPath, value: Any) -> None:
             node = node[part]
 
 
+def _attributed(problem: Problem, lines: dict[KeyPath, tuple[str, None]], fallback: str) -> Problem:
+    """A problem with a mapping (capacity dates out of order) named by the overrides inside
+    it: the base was valid, so they are its cause."""
+    if problem.file != fallback:
+        return problem
+    depth = len(problem.path)
+    inside = [label for at, (label, _) in lines.items() if at[:depth] == problem.path]
+    return dataclasses.replace(problem, file=", ".join(inside)) if inside else problem
+
+
 def _resolve_replay_file(data: dict) -> None:
     # The base's replay path is absolute already (the loader resolves it): only one given
     # by an override can be relative, and it is relative to where the command runs.
@@ -223,6 +234,7 @@ def _as_yaml(value: Any) -> str:
     """A value as YAML flow text, on one line, for naming an override in a problem."""
     yaml = YAML(typ="safe", pure=True)
     yaml.default_flow_style = True
+    yaml.sort_base_mapping_type_on_output = False  # as given: order matters in a scenario
     yaml.width = 10_000
     out = io.StringIO()
     try:
