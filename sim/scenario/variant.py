@@ -75,24 +75,31 @@ def variant(base: Scenario, overrides: Mapping[str, object], *, origin: str = OV
         date now outside a shortened horizon) names the base scenario and every override.
     """
     data = _plain(base.model_dump())
+    # Where each key came from, as `extends` keeps file and line: the override that last
+    # wrote it (none for the base's keys).
     lines: dict[KeyPath, tuple[str, None]] = {}
+    labels: list[str] = []
     problems: list[Problem] = []
     for text, value in overrides.items():
         label = f"{origin} {text}={_as_yaml(value)}"
+        labels.append(label)
+        given = _plain(value)
         try:
             path = _parse_path(text)
-            _apply(data, path, _plain(value))
+            replaced = _apply(data, path, given)
         except _PathError as error:
             problems.append(Problem(label, None, error.path, error.message))
             continue
-        # A later override of a mapping owns everything under it, earlier ones included.
-        lines = {at: where for at, where in lines.items() if at[: len(path)] != path}
-        lines[path] = (label, None)
+        lines = {
+            at: where
+            for at, where in lines.items()
+            if not any(at[: len(r)] == r and len(at) > len(r) for r in replaced)
+        }
+        lines.update(dict.fromkeys(_key_paths(given, path), (label, None)))
     if problems:
         raise ScenarioError(problems)
     _resolve_replay_file(data)
-    everything = ", ".join(label for label, _ in lines.values())
-    fallback = f"scenario '{base.name}'" + (f" with {everything}" if everything else "")
+    fallback = f"scenario '{base.name}'" + (f" with {', '.join(labels)}" if labels else "")
     scenario, problems = validate_document(Document(data, lines), fallback)
     if problems:
         raise ScenarioError([_attributed(problem, lines, fallback) for problem in problems])
@@ -120,6 +127,7 @@ def parse_overrides(settings: Iterable[str]) -> dict[str, Any]:
         except ScenarioError as error:
             problems.extend(error.problems)
             continue
+        overrides.pop(path, None)  # the last one given applies last
         overrides[path] = value
     if problems:
         raise ScenarioError(problems)
@@ -158,40 +166,54 @@ def _parse_path(text: str) -> KeyPath:
     return tuple(int(index) if index else key for key, index in _PART.findall(text))
 
 
-def _apply(data: dict, path: KeyPath, value: Any) -> None:
-    """Set `value` at `path` in `data` (in place: `data` is this call's own copy)."""
+def _apply(data: dict, path: KeyPath, value: Any) -> list[KeyPath]:
+    """Set `value` at `path` in `data` (in place: `data` is this call's own copy); return
+    the key paths whose value was replaced whole."""
     node: Any = data
-    for depth, part in enumerate(path):
-        here, last = path[: depth + 1], depth == len(path) - 1
-        if isinstance(node, dict):
-            if isinstance(part, int):
-                raise _PathError(path[:depth], f"is a mapping, not a list; found [{part}]")
-            if part not in node:
-                if last:  # a new name; the validation says whether one is allowed here
-                    node[part] = value
-                    return
-                raise _PathError(here, unknown_key(part, [str(key) for key in node]))
-        elif isinstance(node, list):
-            if not isinstance(part, int):
-                raise _PathError(
-                    path[:depth], f"is a list; expected an entry number [N], found '{part}'"
-                )
-            if part >= len(node):
-                raise _PathError(
-                    here,
-                    f"no entry [{part}]: the list has {len(node)} (0 to {len(node) - 1}); "
-                    "to add one, give the whole list",
-                )
-        else:
+    for depth in range(len(path) - 1):
+        node = node[_entry(node, path, depth)]
+    last = _entry(node, path, len(path) - 1)
+    if isinstance(node, dict) and last not in node:
+        node[last] = value  # a new name; the validation says whether one is allowed here
+        return [path]
+    node[last], replaced = merge_value(node[last], value, path)
+    return replaced
+
+
+def _entry(node: Any, path: KeyPath, depth: int) -> str | int:
+    """`path[depth]`, checked to name an entry of `node`; the last key may be new."""
+    part, here, above = path[depth], path[: depth + 1], path[:depth]
+    if isinstance(node, dict):
+        if isinstance(part, int):
+            raise _PathError(above, f"is a mapping, not a list; found [{part}]")
+        if part not in node and depth < len(path) - 1:
+            raise _PathError(here, unknown_key(part, [str(key) for key in node]))
+    elif isinstance(node, list):
+        if not isinstance(part, int):
+            raise _PathError(above, f"is a list; expected an entry number [N], found '{part}'")
+        if part >= len(node):
+            span = f"entries 0 to {len(node) - 1}" if node else "no entries"
             raise _PathError(
-                path[:depth],
-                f"is {_as_yaml(node)}, not a mapping or list; give the whole value "
-                f"({dotted(path[:depth])}={{...}})",
+                here, f"no entry [{part}]: the list has {span}; to add one, give the whole list"
             )
-        if last:
-            node[part] = merge_value(node[part], value, path)
-        else:
-            node = node[part]
+    else:
+        raise _PathError(
+            above,
+            f"is {_as_yaml(node)}, not a mapping or list; give the whole value "
+            f"({dotted(above)}={{...}})",
+        )
+    return part
+
+
+def _key_paths(value: Any, path: KeyPath) -> list[KeyPath]:
+    """`path` and the key path of everything inside `value`."""
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return [path]
+    return [path, *(inner for key, item in items for inner in _key_paths(item, (*path, key)))]
 
 
 def _attributed(problem: Problem, lines: dict[KeyPath, tuple[str, None]], fallback: str) -> Problem:
@@ -200,7 +222,7 @@ def _attributed(problem: Problem, lines: dict[KeyPath, tuple[str, None]], fallba
     if problem.file != fallback:
         return problem
     depth = len(problem.path)
-    inside = [label for at, (label, _) in lines.items() if at[:depth] == problem.path]
+    inside = dict.fromkeys(label for at, (label, _) in lines.items() if at[:depth] == problem.path)
     return dataclasses.replace(problem, file=", ".join(inside)) if inside else problem
 
 

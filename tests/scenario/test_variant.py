@@ -24,6 +24,7 @@ import sim
 from sim.scenario import Scenario, ScenarioError, load_scenario, variant
 from sim.scenario.base import FrozenDict
 from sim.scenario.distributions import Exponential, Gamma
+from sim.scenario.variant import parse_overrides
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -266,7 +267,7 @@ def test_every_bad_override_is_reported_at_once(base):
         (
             "hub.stages.assessment.capacity[2].wte",
             ("hub", "stages", "assessment", "capacity", 2),
-            "no entry [2]: the list has 2 (0 to 1); to add one, give the whole list",
+            "no entry [2]: the list has entries 0 to 1; to add one, give the whole list",
         ),
         (
             "hub.stages.assessment.capacity.wte",
@@ -347,6 +348,33 @@ def test_a_later_override_of_a_mapping_owns_the_problems_inside_it(base):
     assert [problem.file for problem in problems] == [
         "override hub.stages.therapy.service={mean_days: -5}"
     ]
+
+
+def test_a_value_an_earlier_override_set_and_a_later_one_kept_is_named_by_the_earlier(base):
+    (problem,) = problems_of(
+        base,
+        {
+            "hub.stages.therapy.service.mean_days": -5,
+            "hub.stages.therapy.service": {"kind": "exponential"},  # merged: keeps mean_days
+        },
+    )
+
+    assert problem.file == "override hub.stages.therapy.service.mean_days=-5"
+    assert problem.path == ("hub", "stages", "therapy", "service", "mean_days")
+
+
+def test_settings_parse_as_yaml_and_a_repeated_path_applies_last():
+    overrides = parse_overrides(
+        ["a.b=1", "a={b: 2, c: [x, 2021-02-01]}", "a.b=4.5", "d=", "e=text with spaces"]
+    )
+
+    assert list(overrides) == ["a", "a.b", "d", "e"]
+    assert overrides == {
+        "a": {"b": 2, "c": ["x", date(2021, 2, 1)]},
+        "a.b": 4.5,
+        "d": None,
+        "e": "text with spaces",
+    }
 
 
 # The replay file of a loaded scenario
