@@ -82,7 +82,7 @@ def _with_resolved_paths(document: Document, file: Source) -> Document:
     if os.path.isabs(demand["file"]):
         return document
     at_file, _ = document.where(("demand", "file"), file)
-    resolved = str(Path(os.path.abspath(at_file.parent / demand["file"])))
+    resolved = str(Path(os.path.abspath(Path(at_file).parent / demand["file"])))
     data = document.data | {"demand": demand | {"file": resolved}}
     return Document(data, document.lines)
 
