@@ -157,7 +157,7 @@ class _PathError(Exception):
 
 def _parse_path(text: str) -> KeyPath:
     """`hub.stages.x.capacity[0].wte` -> ("hub", "stages", "x", "capacity", 0, "wte")."""
-    if not _PATH.fullmatch(text):
+    if not (isinstance(text, str) and _PATH.fullmatch(text)):
         raise _PathError(
             (text,),
             f"not a key path: {text!r}; expected keys joined by dots, with [N] for a list "
@@ -243,9 +243,9 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]
-    if isinstance(value, bool | float | int | str):
+    if isinstance(value, bool | str) or type(value) in (int, float):
         return value
-    if isinstance(value, numbers.Integral):
+    if isinstance(value, numbers.Integral):  # numpy's too (np.float64 is a float subclass)
         return int(value)
     if isinstance(value, numbers.Real):
         return float(value)

@@ -142,6 +142,13 @@ def test_python_values_of_other_types_are_taken_as_plain_values(base):
     assert changed.hub.stages["assessment"].capacity[0].wte == 2.5
 
 
+def test_a_numpy_value_is_named_as_the_number_it_is(base):
+    (problem,) = problems_of(base, {"simulation.warmup_days": np.float64(4.5)})
+
+    assert problem.file == "override simulation.warmup_days=4.5"
+    assert problem.message == "expected a whole number, found 4.5"
+
+
 def test_a_given_value_is_copied_so_changing_it_later_changes_nothing(base):
     routes = {"all": {"therapy": 0.4, "exit": 0.6}}
     changed = variant(base, {"hub.stages.assessment.routes": routes})
