@@ -2,9 +2,10 @@
 
 The Python API mirrors the command line::
 
-    from sim import load_scenario, run, run_replications
+    from sim import load_scenario, run, run_replications, variant
 
     scenario = load_scenario("scenarios/baseline.yaml")
+    busier = variant(scenario, {"workforce.size": 20_000})  # validated like a file
     first = run(scenario, seed=1)                 # one replication -> Run
     runs = run_replications(scenario, 10, seed=1)  # replications 0..9
 """
@@ -17,6 +18,7 @@ _EXPORTS = {
     "load_scenario": "sim.scenario",
     "Scenario": "sim.scenario",
     "ScenarioError": "sim.scenario",
+    "variant": "sim.scenario",
     "run": "sim.runner",
     "run_replications": "sim.runner",
     "Run": "sim.runner",

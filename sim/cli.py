@@ -15,18 +15,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario, variant
 from sim.scenario.jsonschema import scenario_json_schema
 from sim.scenario.summary import describe
+from sim.scenario.variant import SET_OPTION, parse_overrides
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _load(file: str, settings: list[str]) -> Scenario:
+    """A scenario file with the `--set PATH=VALUE` overrides applied, validated whole."""
+    scenario = load_scenario(file)
+    if not settings:
+        return scenario
+    return variant(scenario, parse_overrides(settings), origin=SET_OPTION)
 
 
 def _validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for file in args.files:
         try:
-            scenario = load_scenario(file)
+            scenario = _load(file, args.overrides)
         except ScenarioError as error:
             print(error, file=sys.stderr)
             count = len(error.problems)
@@ -45,7 +54,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = _load(args.scenario, args.overrides)
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
@@ -76,7 +85,15 @@ def _run(args: argparse.Namespace) -> int:
     runs = (run(scenario, seed, replication) for replication in progress(range(count)))
     tables = ((each.replication, replication_tables(each)) for each in runs)
     try:
-        folder = write_results(target, scenario, tables, seed=seed, started=started, argv=sys.argv)
+        folder = write_results(
+            target,
+            scenario,
+            tables,
+            seed=seed,
+            started=started,
+            argv=sys.argv,
+            overrides=args.overrides,
+        )
     except ResultsExistError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
@@ -101,6 +118,18 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_set_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        SET_OPTION,
+        action="append",
+        default=[],
+        dest="overrides",
+        metavar="PATH=VALUE",
+        help="change one value, e.g. --set hub.stages.assessment.capacity[0].wte=4.5 "
+        "(VALUE is YAML; repeatable; checked like a scenario file)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -114,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     validate.add_argument("-q", "--quiet", action="store_true", help="only say valid or not")
+    _add_set_option(validate)
     validate.set_defaults(handler=_validate)
 
     schema = commands.add_parser("schema", help="print the scenario JSON Schema (for editors)")
@@ -129,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", help="results folder to create (default: a new one under results/)"
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    _add_set_option(run)
     run.set_defaults(handler=_run)
     return parser
 

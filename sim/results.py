@@ -11,7 +11,7 @@ always be rebuilt from the folder alone.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -78,6 +78,7 @@ def write_results(
     seed: int,
     started: datetime,
     argv: list[str],
+    overrides: Sequence[str] = (),
 ) -> Path:
     """Store replications' tables as they arrive, then the summary, charts and manifest.
 
@@ -93,6 +94,9 @@ def write_results(
         number. The same pairs in any order give the same folder.
     seed, started, argv
         For the manifest: the root seed, when the run started and its command line.
+    overrides
+        The `--set PATH=VALUE` arguments as given, recorded in the manifest beside the
+        resolved scenario (which already includes them) and its digest.
 
     Returns
     -------
@@ -123,6 +127,8 @@ def write_results(
                 folder.figure(name, figure)
         manifest = {
             "scenario": scenario.model_dump(mode="json"),
+            "scenario_digest": scenario.digest(),
+            "overrides": list(overrides),
             "seed": seed,
             "replications": len(written),
             "tables": results.tables,

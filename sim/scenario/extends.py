@@ -90,8 +90,7 @@ def read_scenario_document(file: Path, chain: tuple[Path, ...] = ()) -> Document
 
 def merge(base: Document, child: Document) -> Document:
     """Deep-merge `child` onto `base`, keeping the file and line each value came from."""
-    replaced: list[KeyPath] = []
-    data = _merge_data(base.data, child.data, (), replaced)
+    data, replaced = merge_value(base.data, child.data, ())
     lines = {
         path: at
         for path, at in base.lines.items()
@@ -99,6 +98,14 @@ def merge(base: Document, child: Document) -> Document:
     }
     lines.update(child.lines)
     return Document(data, lines)
+
+
+def merge_value(base: Any, child: Any, path: KeyPath) -> tuple[Any, list[KeyPath]]:
+    """`child` merged onto `base` by the rules above, as the value at key `path` (which
+    decides whether it is a mapping of shares), and the key paths whose value `child`
+    replaced whole."""
+    replaced: list[KeyPath] = []
+    return _merge_data(base, child, path, replaced), replaced
 
 
 def _merge_data(base: Any, child: Any, path: KeyPath, replaced: list[KeyPath]) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import types
 import typing
@@ -15,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sim.scenario.extends import read_scenario_document
 from sim.scenario.model import DEFER_CROSS_CHECKS, Scenario
 from sim.scenario.pathway import ReplayDemand
-from sim.scenario.problems import KeyPath, Problem, ScenarioError
+from sim.scenario.problems import KeyPath, Problem, ScenarioError, Source, unknown_key
 from sim.scenario.replay import replay_problems
 from sim.scenario.yaml_source import Document
 
@@ -55,8 +54,11 @@ def load_scenario(file: str | Path) -> Scenario:
     return scenario
 
 
-def validate_document(document: Document, file: Path) -> tuple[Scenario | None, list[Problem]]:
-    """Validate merged scenario data; problems carry the file and line of each key."""
+def validate_document(document: Document, file: Source) -> tuple[Scenario | None, list[Problem]]:
+    """Validate merged scenario data; problems carry the file and line of each key.
+
+    `file` is named by problems at keys the document has no line for.
+    """
     document = _with_resolved_paths(document, file)
     try:
         scenario = Scenario.model_validate(document.data, context={DEFER_CROSS_CHECKS: True})
@@ -71,19 +73,21 @@ def validate_document(document: Document, file: Path) -> tuple[Scenario | None, 
     return (None if problems else scenario), problems
 
 
-def _with_resolved_paths(document: Document, file: Path) -> Document:
+def _with_resolved_paths(document: Document, file: Source) -> Document:
     """The replay file's path made absolute, relative to the file that names it, so the
-    resolved scenario runs from any working directory."""
+    resolved scenario runs from any working directory (an absolute path stays as it is)."""
     demand = document.data.get("demand") if isinstance(document.data, dict) else None
     if not (isinstance(demand, dict) and isinstance(demand.get("file"), str)):
         return document
+    if os.path.isabs(demand["file"]):
+        return document
     at_file, _ = document.where(("demand", "file"), file)
-    resolved = str(Path(os.path.abspath(at_file.parent / demand["file"])))
+    resolved = str(Path(os.path.abspath(Path(at_file).parent / demand["file"])))
     data = document.data | {"demand": demand | {"file": resolved}}
     return Document(data, document.lines)
 
 
-def _replay_file_problems(scenario: Scenario, document: Document, file: Path) -> list[Problem]:
+def _replay_file_problems(scenario: Scenario, document: Document, file: Source) -> list[Problem]:
     if not isinstance(scenario.demand, ReplayDemand):
         return []
     path = ("demand", "file")
@@ -98,7 +102,7 @@ def _replay_file_problems(scenario: Scenario, document: Document, file: Path) ->
     return [Problem(at_file, line, path, f"replay file not found: {target}")]
 
 
-def _problem(document: Document, file: Path, detail: dict) -> Problem:
+def _problem(document: Document, file: Source, detail: dict) -> Problem:
     """Turn one pydantic error into a problem at the key path the user wrote."""
     path = _data_path(document.data, detail["loc"], missing=detail["type"] == "missing")
     at_file, line = document.where(path, file)
@@ -146,11 +150,7 @@ def _message(detail: dict, path: KeyPath) -> str:
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else "."
-        listing = f" Allowed keys: {', '.join(allowed)}." if allowed else ""
-        return f"unknown key '{loc[-1]}'{suggestion}{listing}"
+        return unknown_key(str(loc[-1]), _allowed_keys(loc[:-1]))
     if kind == "union_tag_invalid":
         return (
             f"unknown {ctx['discriminator'].strip(chr(39))} '{ctx['tag']}'; "

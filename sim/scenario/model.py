@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
 from typing import Annotated
 
 from pydantic import Field, ValidationInfo, model_validator
 
-from sim.scenario.base import AsTuple, Date, Name, Section
+from sim.scenario.base import AsTuple, Date, Frozen, Name, Section
 from sim.scenario.behaviour import Awareness, Distress, HelpSeeking
 from sim.scenario.interventions import (
     Campaign,
@@ -92,13 +94,30 @@ class Scenario(Section):
     help_seeking: HelpSeeking | None = None
     """Required when demand comes from the agents."""
     hub: Hub
-    external: dict[Name, ExternalService] = Field(default_factory=dict)
+    external: Annotated[dict[Name, ExternalService], Frozen] = Field(default_factory=dict)
     """External services the hub refers on to, by name."""
     interventions: Annotated[tuple[Intervention, ...], AsTuple] = ()
     """Dated interventions, in any order."""
-    targets: dict[Name, Target] = Field(default_factory=dict)
+    targets: Annotated[dict[Name, Target], Frozen] = Field(default_factory=dict)
     """Waiting-time standards, by name."""
     outputs: Outputs = Field(default_factory=Outputs)
+
+    def digest(self) -> str:
+        """A fingerprint of the resolved scenario, for results stores and manifests.
+
+        The sha256 (hex) of its content as canonical JSON: keys in the scenario's own order
+        (stage and class order are part of a scenario), floats written exactly (shortest
+        round-trip form), no spaces. The same content gives the same digest in any process
+        or Python run; any changed value gives another. A replay file is named by its path,
+        not its contents.
+        """
+        content = json.dumps(
+            self.model_dump(mode="json"),
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> Scenario:

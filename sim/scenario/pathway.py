@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import AsTuple, Date, Name, Section, Share, Shares
+from sim.scenario.base import AsTuple, Date, Frozen, Name, Section, Share, Shares
 from sim.scenario.distributions import Distribution
 
 EXIT = "exit"
@@ -87,7 +87,9 @@ class HubStage(Section):
     """Time a client occupies a server (for therapy, the whole episode)."""
     patience: Distribution | None = None
     """How long a client waits before dropping out; none = waits for ever."""
-    routes: dict[Name, Shares] = Field(default_factory=lambda: {"all": {EXIT: 1.0}})
+    routes: Annotated[dict[Name, Shares], Frozen] = Field(
+        default_factory=lambda: {"all": {EXIT: 1.0}}
+    )
     """Where clients go after this stage, by priority class (or `all` for every class):
     destination (hub stage, external service or `exit`) to share."""
     on_closure: OnClosure = Field(default_factory=lambda: Discharge(action="discharge"))
@@ -121,7 +123,7 @@ class Hub(Section):
 
     priority_classes: Shares
     """Priority classes by risk, most urgent first, with their shares of referrals."""
-    stages: Annotated[dict[Name, HubStage], Field(min_length=1)]
+    stages: Annotated[dict[Name, HubStage], Field(min_length=1), Frozen]
     """The pathway's stages; referrals enter the first."""
     adaptive_therapy: AdaptiveTherapy | None = None
     """Optional rule: in-house therapy when an external wait is long."""

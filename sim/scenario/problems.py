@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
 KeyPath = tuple[str | int, ...]
+Source = Path | str
+"""Where a value was written: a file, or an override such as `--set PATH=VALUE`."""
 
 
 def dotted(path: KeyPath) -> str:
@@ -16,11 +19,19 @@ def dotted(path: KeyPath) -> str:
     return text or "(document)"
 
 
+def unknown_key(key: str, allowed: list[str]) -> str:
+    """The message for a key the schema does not know, with a "did you mean"."""
+    hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    suggestion = f"; did you mean '{hint[0]}'?" if hint else "."
+    listing = f" Allowed keys: {', '.join(allowed)}." if allowed else ""
+    return f"unknown key '{key}'{suggestion}{listing}"
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input file."""
+    """One thing wrong with an input file (or an override of a scenario)."""
 
-    file: Path
+    file: Source
     line: int | None
     path: KeyPath
     message: str

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from sim.scenario.base import Name, Section, Share, Shares, sums_to_one
+from sim.scenario.base import Frozen, Name, Section, Share, Shares, sums_to_one
 
 
 class Sector(Section):
@@ -34,7 +34,7 @@ class Workforce(Section):
 
     size: Annotated[int, Field(ge=1, le=5_000_000)]
     """Number of keyworkers in the hub's catchment (one agent each)."""
-    sectors: Annotated[dict[Name, Sector], Field(min_length=1)]
+    sectors: Annotated[dict[Name, Sector], Field(min_length=1), Frozen]
     """Sectors by name; their shares must sum to 1."""
     team_size_mean: Annotated[float, Field(ge=1.0)]
     """Mean number of staff per team (each team has one line manager)."""

@@ -20,7 +20,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 
-from sim.scenario.problems import KeyPath, Problem, ScenarioError
+from sim.scenario.problems import KeyPath, Problem, ScenarioError, Source
 
 MAX_FILE_BYTES = 2_000_000
 MAX_EXPANDED_NODES = 200_000
@@ -35,9 +35,9 @@ class Document:
     """Plain data from one or more YAML files, and where each key path was written."""
 
     data: Any
-    lines: dict[KeyPath, tuple[Path, int]]
+    lines: dict[KeyPath, tuple[Source, int | None]]
 
-    def where(self, path: KeyPath, fallback: Path) -> tuple[Path, int | None]:
+    def where(self, path: KeyPath, fallback: Source) -> tuple[Source, int | None]:
         """File and line of the longest prefix of `path` that was written somewhere."""
         for end in range(len(path), -1, -1):
             if path[:end] in self.lines:
@@ -55,6 +55,29 @@ def read_yaml(file: Path) -> Document:
         outside the YAML core schema, aliases expanding too far.
     """
     text = _read_text(file)
+    root = _compose(text, file)
+    if root is None:
+        raise ScenarioError(
+            [Problem(file, 1, (), "the file is empty; expected a mapping of scenario sections")]
+        )
+    return _document(root, file)
+
+
+def read_yaml_value(text: str, source: Source) -> Any:
+    """One value written in YAML (a scalar, or a flow mapping or list such as
+    `{kind: exponential, mean_days: 3}`), loaded as safely as a file; empty text is null.
+
+    Raises
+    ------
+    ScenarioError
+        As `read_yaml`, with problems at `source`.
+    """
+    root = _compose(text, source)
+    return None if root is None else _document(root, source).data
+
+
+def _compose(text: str, file: Source) -> Node | None:
+    """The checked node tree of a YAML text (None for an empty text)."""
     # The safe, pure-Python composer: nodes with their marks and no comment handling (the
     # round-trip composer's comment bookkeeping can fail on damaged files).
     yaml = YAML(typ="safe", pure=True)
@@ -79,14 +102,16 @@ def read_yaml(file: Path) -> Document:
         raise ScenarioError([too_deep]) from None
     except YAMLError as error:
         raise ScenarioError([Problem(file, None, (), f"not valid YAML: {error}")]) from None
-    if root is None:
-        raise ScenarioError(
-            [Problem(file, 1, (), "the file is empty; expected a mapping of scenario sections")]
-        )
-    problems = _check_nodes(file, root)
-    if problems:
-        raise ScenarioError(problems)
-    lines: dict[KeyPath, tuple[Path, int]] = {(): (file, root.start_mark.line + 1)}
+    if root is not None:
+        problems = _check_nodes(file, root)
+        if problems:
+            raise ScenarioError(problems)
+    return root
+
+
+def _document(root: Node, file: Source) -> Document:
+    problems: list[Problem] = []
+    lines: dict[KeyPath, tuple[Source, int | None]] = {(): (file, root.start_mark.line + 1)}
     data = _plain(root, (), file, lines, problems)
     if problems:
         raise ScenarioError(problems)
@@ -124,7 +149,7 @@ def _read_text(file: Path) -> str:
         ) from None
 
 
-def _reader_problem(file: Path, text: str, error: ReaderError) -> Problem:
+def _reader_problem(file: Source, text: str, error: ReaderError) -> Problem:
     """A character YAML forbids (a control character), at its line, on one output line."""
     position = min(max(error.position, 0), len(text))
     line = text.count("\n", 0, position) + 1
@@ -148,7 +173,7 @@ def _escape_line(text: str) -> int | None:
     return None
 
 
-def _syntax_problem(file: Path, error: MarkedYAMLError) -> Problem:
+def _syntax_problem(file: Source, error: MarkedYAMLError) -> Problem:
     mark = error.problem_mark or error.context_mark
     line = mark.line + 1 if mark is not None else None
     problem = error.problem or "syntax error"
@@ -166,7 +191,7 @@ def _tag(node: Node) -> str:
     return str(getattr(node.tag, "value", node.tag))
 
 
-def _check_nodes(file: Path, root: Node) -> list[Problem]:
+def _check_nodes(file: Source, root: Node) -> list[Problem]:
     """Refuse foreign tags, duplicate keys, self-referring aliases and alias bombs."""
     try:
         expanded = _expanded_size(root, {}, set())
@@ -263,7 +288,7 @@ class _RecursiveAliasError(Exception):
         self.node = node
 
 
-def _plain(node: Node, path: KeyPath, file: Path, lines: dict, problems: list[Problem]) -> Any:
+def _plain(node: Node, path: KeyPath, file: Source, lines: dict, problems: list[Problem]) -> Any:
     """Build plain Python data from checked nodes, recording each key's line.
 
     A scalar that cannot be built (`2021-02-30`, `!!int abc`) is added to `problems`.

@@ -82,6 +82,13 @@ def _get(data: Any, path: tuple) -> Any:
     return data
 
 
+def _odd_value(draw) -> Any:
+    # A copy: `sampled_from` hands out the same `{}` or `[]` every time, and a later
+    # `add_key` would change it for every example after (hypothesis then reports the
+    # strategy as flaky).
+    return copy.deepcopy(draw(ODD_VALUES))
+
+
 @st.composite
 def damaged_data(draw) -> tuple[Any, list[str]]:
     """The baseline data with one to three random mutations, and what they were."""
@@ -93,19 +100,19 @@ def damaged_data(draw) -> tuple[Any, list[str]]:
         action = draw(st.sampled_from(["replace", "delete", "add_key", "rename", "swap"]))
         if not path:
             if action == "replace":
-                data = draw(ODD_VALUES)
+                data = _odd_value(draw)
                 steps.append(f"root = {data!r}")
             continue
         parent, key = _parent_and_key(data, path)
         if action == "replace":
-            parent[key] = draw(ODD_VALUES)
+            parent[key] = _odd_value(draw)
             steps.append(f"{path} = {parent[key]!r}")
         elif action == "delete":
             del parent[key]
             steps.append(f"del {path}")
         elif action == "add_key" and isinstance(parent[key], dict):
             new_key = draw(st.one_of(st.sampled_from(KEYS), st.text(min_size=1, max_size=8)))
-            parent[key][new_key] = draw(ODD_VALUES)
+            parent[key][new_key] = _odd_value(draw)
             steps.append(f"{path}[{new_key!r}] = {parent[key][new_key]!r}")
         elif action == "rename" and isinstance(parent, dict):
             typo = key + draw(st.sampled_from(["s", "_", "x", " ", "-"]))
