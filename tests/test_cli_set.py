@@ -56,7 +56,7 @@ def test_validate_shows_what_the_settings_resolve_to(small_queue_scenario, capsy
     code = main(["validate", str(small_queue_scenario), "--set", f"{WTE}=4.5"])
 
     assert code == 0
-    assert "stage1: 4.5 WTE" in capsys.readouterr().out
+    assert "4.5 WTE = 4.5 servers (4 + 1 part-time, 50% of each week)" in capsys.readouterr().out
 
 
 def test_every_bad_setting_is_reported_with_exit_2(small_queue_scenario, tmp_path, capsys):
