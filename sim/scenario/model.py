@@ -64,8 +64,6 @@ class Outputs(Section):
     """Write the per-day series (Parquet)."""
     charts: bool = True
     """Draw the PNG charts."""
-    report: bool = True
-    """Write the HTML commissioning report."""
 
 
 class Issue(Section):
