@@ -7,6 +7,11 @@ The Python API mirrors the command line::
     scenario = load_scenario("scenarios/baseline.yaml")
     first = run(scenario, seed=1)                 # one replication -> Run
     runs = run_replications(scenario, 10, seed=1)  # replications 0..9
+    kpis = run_kpis(scenario, seed=1, replication=3)  # one replication's KPIs only
+
+    with make_executor() as executor:             # local processes, one per core
+        for replication, kpis in replicate(run_kpis, scenario, 10, 1, executor):
+            ...                                    # as each replication finishes
 """
 
 from importlib import import_module
@@ -19,6 +24,9 @@ _EXPORTS = {
     "ScenarioError": "sim.scenario",
     "run": "sim.runner",
     "run_replications": "sim.runner",
+    "run_kpis": "sim.runner",
+    "replicate": "sim.runner",
+    "make_executor": "sim.execution",
     "Run": "sim.runner",
 }
 __all__ = [*_EXPORTS, "__version__"]

@@ -56,6 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
     from tqdm import tqdm
 
+    from sim.execution import SchedulerUnreachableError, make_executor
     from sim.metrics import confidence_summary
     from sim.results import write_results
     from sim.runner import run_replications
@@ -66,10 +67,18 @@ def _run(args: argparse.Namespace) -> int:
         print(describe(scenario))
     count = args.replications or scenario.simulation.replications
 
-    def progress(items):
-        return tqdm(items, total=count, desc="replications", unit="run", disable=args.quiet)
+    def progress(finished):
+        return tqdm(finished, total=count, desc="replications", unit="run", disable=args.quiet)
 
-    runs = run_replications(scenario, count, args.seed, progress=progress)
+    try:
+        # Entering connects to --scheduler, so a bad address fails before any work.
+        with make_executor(args.workers, args.scheduler, items=count) as executor:
+            runs = run_replications(
+                scenario, count, args.seed, progress=progress, executor=executor
+            )
+    except SchedulerUnreachableError as error:
+        print(f"--scheduler: {error}", file=sys.stderr)
+        return EXIT_INVALID
     stem = Path(args.scenario).stem
     target = out or new_results_path(Path(scenario.outputs.directory), stem, started)
     try:
@@ -124,6 +133,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
     run.add_argument(
         "--out", metavar="DIR", help="results folder to create (default: a new one under results/)"
+    )
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="local worker processes (default: every core; 1 runs in this process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the workers of this Dask scheduler (e.g. tcp://10.0.0.5:8786)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     run.set_defaults(handler=_run)

@@ -13,7 +13,7 @@ from sim.charts import (
     plot_uptake_by_group,
     plot_waiting_list,
 )
-from sim.metrics import confidence_summary, run_kpis, waits_since_referral
+from sim.metrics import confidence_summary, replication_kpis, waits_since_referral
 from sim.pathway import hub_servers
 from sim.provenance import environment
 from sim.queue import Source
@@ -31,7 +31,9 @@ def tables(runs: list[Run]) -> dict[str, pd.DataFrame]:
     out = {
         "daily_pathway": pd.concat([tagged(run.queue.records.daily(), run) for run in runs]),
         "visits": pd.concat([tagged(run.queue.visits, run) for run in runs]),
-        "kpis": pd.DataFrame([{"replication": run.replication, **run_kpis(run)} for run in runs]),
+        "kpis": pd.DataFrame(
+            [{"replication": run.replication, **replication_kpis(run)} for run in runs]
+        ),
     }
     out["daily_pathway"]["date"] = pd.Timestamp(start) + pd.to_timedelta(
         out["daily_pathway"]["day"], unit="D"
