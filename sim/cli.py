@@ -11,13 +11,20 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.jsonschema import scenario_json_schema
 from sim.scenario.summary import describe
+
+if TYPE_CHECKING:
+    from sim.execution import Executor
+    from sim.runner import Run
+    from sim.scenario import Scenario
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -53,32 +60,22 @@ def _run(args: argparse.Namespace) -> int:
     if out is not None and out.exists():
         print(f"{out}: results folder already exists; it is never overwritten", file=sys.stderr)
         return EXIT_INVALID
-    # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
-    from tqdm import tqdm
-
     from sim.execution import SchedulerUnreachableError, make_executor
-    from sim.metrics import confidence_summary
-    from sim.results import write_results
-    from sim.runner import run_replications
-    from sim.store import ResultsExistError, new_results_path
 
     started = datetime.now()
-    if not args.quiet:
-        print(describe(scenario))
     count = args.replications or scenario.simulation.replications
-
-    def progress(finished):
-        return tqdm(finished, total=count, desc="replications", unit="run", disable=args.quiet)
-
     try:
-        # Entering connects to --scheduler, so a bad address fails before any work.
+        # Entering starts the workers (or connects to --scheduler, so that a bad address
+        # fails before any work): they get ready while this process imports the rest.
         with make_executor(args.workers, args.scheduler, items=count) as executor:
-            runs = run_replications(
-                scenario, count, args.seed, progress=progress, executor=executor
-            )
+            runs = _replications(args, scenario, count, executor)
     except SchedulerUnreachableError as error:
         print(f"--scheduler: {error}", file=sys.stderr)
         return EXIT_INVALID
+    from sim.metrics import confidence_summary
+    from sim.results import write_results
+    from sim.store import ResultsExistError, new_results_path
+
     stem = Path(args.scenario).stem
     target = out or new_results_path(Path(scenario.outputs.directory), stem, started)
     try:
@@ -91,6 +88,21 @@ def _run(args: argparse.Namespace) -> int:
         print(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"results: {folder}")
     return EXIT_OK
+
+
+def _replications(
+    args: argparse.Namespace, scenario: Scenario, count: int, executor: Executor
+) -> list[Run]:
+    """The runs of replications 0..count-1 on `executor`, with a progress bar."""
+    # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
+    from tqdm import tqdm
+
+    from sim.runner import run_replications
+
+    if not args.quiet:
+        print(describe(scenario))
+    bar = partial(tqdm, total=count, desc="replications", unit="run", disable=args.quiet)
+    return run_replications(scenario, count, args.seed, progress=bar, executor=executor)
 
 
 def _positive_int(text: str) -> int:

@@ -190,6 +190,14 @@ class ProcessExecutor(_Closing):
             )
         return self._pool
 
+    def __enter__(self) -> Self:
+        # Start every worker now (the pool would on the first tasks), so that they import
+        # the simulator while the caller prepares the work.
+        pool = self._started()
+        for _ in range(self.workers):
+            pool.submit(os.getpid)
+        return self
+
     def map[T, R](
         self, function: Callable[[T], R], items: Iterable[T], *, batch_size: int | None = None
     ) -> Iterator[tuple[int, R]]:

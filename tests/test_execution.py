@@ -59,14 +59,18 @@ def dask_2():
         yield executor
 
 
-EXECUTORS = ["serial", "processes_1", "processes_2", "dask_2"]
+# Starting each kind of worker costs seconds: the default suite starts two workers of each
+# kind once; one local worker and the agent model on Dask run with -m slow.
+EXECUTORS = ["serial", pytest.param("processes_1", marks=pytest.mark.slow), "processes_2", "dask_2"]
+
+
+def started(request, name: str):
+    return SerialExecutor() if name == "serial" else request.getfixturevalue(name)
 
 
 @pytest.fixture(params=EXECUTORS)
 def executor(request):
-    if request.param == "serial":
-        return SerialExecutor()
-    return request.getfixturevalue(request.param)
+    return started(request, request.param)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,10 +175,23 @@ def serial_runs(agent_scenario, queue_scenario):
     }
 
 
-@pytest.mark.parametrize("kind", ["agents", "queue"])
+SIMULATIONS = [
+    ("serial", "agents"),
+    ("serial", "queue"),
+    ("processes_2", "agents"),
+    ("processes_2", "queue"),
+    ("dask_2", "queue"),
+    pytest.param("dask_2", "agents", marks=pytest.mark.slow),
+    pytest.param("processes_1", "agents", marks=pytest.mark.slow),
+    pytest.param("processes_1", "queue", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize(("name", "kind"), SIMULATIONS)
 def test_tables_and_kpis_are_bit_identical_on_every_executor(
-    executor, kind, agent_scenario, queue_scenario, serial_runs
+    request, name, kind, agent_scenario, queue_scenario, serial_runs
 ):
+    executor = started(request, name)
     scenario = agent_scenario if kind == "agents" else queue_scenario
     expected = serial_runs[kind]
     runs = dict(replicate(run, scenario, seed=3, executor=executor))
@@ -206,6 +223,7 @@ def small_queue_file(tmp_path):
     path.write_text(
         f"extends: {SCENARIOS / 'queue-only.yaml'}\n"
         "simulation: {horizon_days: 200, warmup_days: 20, replications: 3}\n"
+        "outputs: {charts: false}\n"
     )
     return path
 
@@ -220,7 +238,8 @@ def test_cli_gives_the_same_kpis_with_one_or_two_workers_or_a_scheduler(
         "dask": ["--scheduler", dask_2.scheduler_address],
     }.items():
         folders[name] = tmp_path / name
-        assert main(["run", str(small_queue_file), "-q", "--out", str(folders[name]), *options]) == 0
+        command = ["run", str(small_queue_file), "-q", "--out", str(folders[name])]
+        assert main([*command, *options]) == 0
     serial = (folders["serial"] / "kpis.csv").read_bytes()
     assert pd.read_csv(folders["serial"] / "kpis.csv")["replication"].tolist() == [0, 1, 2]
     assert (folders["two"] / "kpis.csv").read_bytes() == serial
@@ -247,17 +266,11 @@ def test_cli_refuses_workers_with_a_scheduler(small_queue_file, capsys):
     assert "not allowed with argument" in capsys.readouterr().err
 
 
-def test_cli_bad_scheduler_address_exits_2_with_a_message(small_queue_file, tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "sim", "run", str(small_queue_file), "-q", "--scheduler", "nowhere"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 2
-    assert "no Dask scheduler at 'nowhere'" in done.stderr
-    assert "Traceback" not in done.stderr
+def test_cli_bad_scheduler_address_exits_2_with_a_message(small_queue_file, tmp_path, capsys):
+    out = tmp_path / "x"
+    assert main(["run", str(small_queue_file), "--scheduler", "nowhere", "--out", str(out)]) == 2
+    assert "no Dask scheduler at 'nowhere'" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_unreachable_scheduler_is_reported_after_the_timeout():
@@ -280,7 +293,8 @@ with ProcessExecutor(2) as executor:
 """
 
 
-def test_ctrl_c_stops_the_workers_at_once_and_leaves_no_process(tmp_path):
+@pytest.mark.slow  # a new interpreter and pool: about 8 s
+def test_ctrl_c_stops_the_workers_at_once_and_leaves_no_process():
     caller = subprocess.Popen(
         [sys.executable, "-c", SLEEPER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -1,0 +1,107 @@
+"""Benchmark: `hubsim run scenarios/baseline.yaml -n 8` on 1 and on 2 local workers.
+
+Runs the real command in fresh processes, in this order: one replication (`-n 1`, which also
+makes sure the numba cache is warm), then the 8 replications with `--workers 1` (serial, in
+the one process) and with `--workers 2` (two worker processes). Memory is the peak of the
+resident set summed over the command's whole process tree (the command, the fork server and
+the workers), sampled every 0.1 s, two ways: RSS, in which a page shared by several processes
+(the workers fork from one server that imported the simulator) counts once for each, so the
+sum overstates the tree; and PSS, which splits each shared page between its sharers, so the
+sum is the memory the tree really holds. Goals on a 2-core machine: speedup >= 1.8, and the
+parallel run's peak <= 2x one replication's.
+
+Usage: ./dev python experiments/bench_replications.py [--replications 8] [--scenario PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+SAMPLE_S = 0.1
+
+
+def tree_memory(root: psutil.Process) -> tuple[int, int]:
+    """RSS and PSS bytes summed over `root` and its descendants (vanished ones count 0)."""
+    rss = pss = 0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            memory = process.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss, pss = rss + memory.rss, pss + memory.pss
+    return rss, pss
+
+
+def measured_run(arguments: list[str]) -> tuple[float, float, float]:
+    """Wall seconds and peak tree RSS and PSS (GB) of one `hubsim` command."""
+    started = time.perf_counter()
+    command = subprocess.Popen(
+        [sys.executable, "-m", "sim", *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    root = psutil.Process(command.pid)
+    peak_rss = peak_pss = 0
+    while command.poll() is None:
+        try:
+            rss, pss = tree_memory(root)
+        except psutil.NoSuchProcess:
+            break
+        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        time.sleep(SAMPLE_S)
+    wall = time.perf_counter() - started
+    if command.returncode != 0:
+        raise SystemExit(f"hubsim {' '.join(arguments)} failed:\n{command.stderr.read()}")
+    return wall, peak_rss / 1e9, peak_pss / 1e9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=8)
+    parser.add_argument("--scenario", default="scenarios/baseline.yaml")
+    args = parser.parse_args()
+    n = str(args.replications)
+    with tempfile.TemporaryDirectory() as tmp:
+
+        def hubsim(name: str, *options: str) -> tuple[float, float, float]:
+            out = str(Path(tmp) / name)
+            wall, rss, pss = measured_run(["run", args.scenario, "--out", out, "-q", *options])
+            print(f"{name:>16}: {wall:6.1f} s wall, peak RSS {rss:.2f} GB, PSS {pss:.2f} GB")
+            return wall, rss, pss
+
+        one_s, one_rss, one_pss = hubsim("one replication", "-n", "1", "--workers", "1")
+        serial_s, serial_rss, _ = hubsim(f"{n} on 1 worker", "-n", n, "--workers", "1")
+        parallel_s, rss, pss = hubsim(f"{n} on 2 workers", "-n", n, "--workers", "2")
+    result = {
+        "benchmark": "bench_replications",
+        "scenario": args.scenario,
+        "replications": args.replications,
+        "serial_s": round(serial_s, 2),
+        "parallel_s": round(parallel_s, 2),
+        "speedup": round(serial_s / parallel_s, 2),
+        "peak_rss_gb": round(rss, 3),
+        "peak_pss_gb": round(pss, 3),
+        "serial_peak_rss_gb": round(serial_rss, 3),
+        "one_replication_s": round(one_s, 2),
+        "one_replication_peak_rss_gb": round(one_rss, 3),
+        "one_replication_peak_pss_gb": round(one_pss, 3),
+        "rss_vs_one_replication": round(rss / one_rss, 2),
+        "pss_vs_one_replication": round(pss / one_pss, 2),
+        "cores": len(os.sched_getaffinity(0)),
+        "load_average_1min": os.getloadavg()[0],
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
