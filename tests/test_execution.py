@@ -293,7 +293,6 @@ with ProcessExecutor(2) as executor:
 """
 
 
-@pytest.mark.slow  # a new interpreter and pool: about 8 s
 def test_ctrl_c_stops_the_workers_at_once_and_leaves_no_process():
     caller = subprocess.Popen(
         [sys.executable, "-c", SLEEPER], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
