@@ -56,7 +56,7 @@ class Executor(Protocol):
         ...
 
     def close(self) -> None:
-        """Release the workers (an executor can no longer be used after it)."""
+        """Release the workers (waiting for running tasks)."""
         ...
 
     def __enter__(self) -> Self: ...
@@ -76,7 +76,7 @@ def default_batch_size(items: int, workers: int, task_overhead_s: float) -> int:
     """Items per task: spread `task_overhead_s` to `DISPATCH_BUDGET_S` an item, but keep at
     least `TASKS_PER_WORKER` tasks per worker (balance wins when there are few items)."""
     amortising = math.ceil(task_overhead_s / DISPATCH_BUDGET_S)
-    balancing = math.ceil(items / (TASKS_PER_WORKER * workers))
+    balancing = math.ceil(items / (TASKS_PER_WORKER * max(1, workers)))  # 0: none joined yet
     return max(1, min(amortising, balancing))
 
 
@@ -112,7 +112,9 @@ def _run_batch[T, R](
     return [(index, function(item)) for index, item in batch]
 
 
-def _batches[T](items: Iterable[T], workers: int, batch_size: int | None, overhead_s: float):
+def _batches[T](
+    items: Iterable[T], workers: int, batch_size: int | None, overhead_s: float
+) -> Iterator[tuple[tuple[int, T], ...]]:
     indexed = list(enumerate(items))
     if batch_size is None:
         batch_size = default_batch_size(len(indexed), workers, overhead_s)
@@ -167,9 +169,9 @@ def _worker_started() -> None:
 class ProcessExecutor(_Closing):
     """Local worker processes (a `concurrent.futures.ProcessPoolExecutor`).
 
-    The processes start on the first `map` and live until `close`, so each imports the
-    simulator and loads the numba cache once (on its first task) and keeps the compiled
-    kernels for every later task and map.
+    The processes start on entering the executor (or on the first `map`) and live until
+    `close`, so each imports the simulator and loads the numba cache once (on its first
+    task) and keeps the compiled kernels for every later task and map.
     """
 
     TASK_OVERHEAD_S = 3e-4
