@@ -72,8 +72,10 @@ def main() -> None:
     args = parser.parse_args()
     n = str(args.replications)
     with tempfile.TemporaryDirectory() as tmp:
+        loads = {}  # other work on the machine shrinks the speedup: say how much there was
 
         def hubsim(name: str, *options: str) -> tuple[float, float, float]:
+            loads[name] = round(os.getloadavg()[0], 2)
             out = str(Path(tmp) / name)
             wall, rss, pss = measured_run(["run", args.scenario, "--out", out, "-q", *options])
             print(f"{name:>16}: {wall:6.1f} s wall, peak RSS {rss:.2f} GB, PSS {pss:.2f} GB")
@@ -98,7 +100,7 @@ def main() -> None:
         "rss_vs_one_replication": round(rss / one_rss, 2),
         "pss_vs_one_replication": round(pss / one_pss, 2),
         "cores": len(os.sched_getaffinity(0)),
-        "load_average_1min": os.getloadavg()[0],
+        "load_average_1min_before": loads,
     }
     print(json.dumps(result))
 
