@@ -93,7 +93,7 @@ def test_make_executor_follows_the_options():
     assert isinstance(make_executor(3), ProcessExecutor) and make_executor(3).workers == 3
     assert isinstance(make_executor(4, items=1), SerialExecutor), "one item: no pool"
     assert make_executor(4, items=2).workers == 2, "no more workers than items"
-    assert make_executor().workers in (1, len(os.sched_getaffinity(0)))
+    assert make_executor().workers == len(os.sched_getaffinity(0)), "default: every core"
     dask = make_executor(scheduler="tcp://127.0.0.1:8786")  # connects only when used
     assert isinstance(dask, DaskExecutor) and dask.scheduler == "tcp://127.0.0.1:8786"
     with pytest.raises(ValueError, match="at least 1"):
@@ -112,6 +112,15 @@ def test_every_item_comes_back_once_with_its_index(executor, count, batch_size):
     got = list(executor.map(shout, words, batch_size=batch_size))
     assert sorted(index for index, _ in got) == list(range(count))
     assert dict(got) == {i: word.upper() for i, word in enumerate(words)}
+
+
+def worker_pid(_: object) -> int:
+    return os.getpid()
+
+
+def test_work_happens_in_this_process_only_when_serial(executor):
+    pids = {pid for _, pid in executor.map(worker_pid, range(8), batch_size=1)}
+    assert (pids == {os.getpid()}) == isinstance(executor, SerialExecutor)
 
 
 def test_zero_batch_size_is_refused(executor):
