@@ -27,6 +27,7 @@ from pathlib import Path
 import psutil
 
 SAMPLE_S = 0.1
+SPIN = "import time; t = time.perf_counter(); sum(range(60_000_000)); print(time.perf_counter()-t)"
 
 
 def tree_memory(root: psutil.Process) -> tuple[int, int]:
@@ -65,12 +66,28 @@ def measured_run(arguments: list[str]) -> tuple[float, float, float]:
     return wall, peak_rss / 1e9, peak_pss / 1e9
 
 
+def control_speedup() -> float:
+    """Throughput of two CPU-bound processes at once against one alone (2.0 if free)."""
+
+    def spin(count: int) -> list[float]:
+        spinners = [
+            subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True)
+            for _ in range(count)
+        ]
+        return [float(spinner.communicate()[0]) for spinner in spinners]
+
+    alone = spin(1)[0]
+    return 2 * alone / max(spin(2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=8)
     parser.add_argument("--scenario", default="scenarios/baseline.yaml")
     args = parser.parse_args()
     n = str(args.replications)
+    control = control_speedup()
+    print(f"control: two counting processes run {control:.2f}x as fast as one")
     with tempfile.TemporaryDirectory() as tmp:
         loads = {}  # other work on the machine shrinks the speedup: say how much there was
 
@@ -91,6 +108,8 @@ def main() -> None:
         "serial_s": round(serial_s, 2),
         "parallel_s": round(parallel_s, 2),
         "speedup": round(serial_s / parallel_s, 2),
+        "control_speedup": round(control, 2),
+        "speedup_vs_control": round(serial_s / parallel_s / control, 2),
         "peak_rss_gb": round(rss, 3),
         "peak_pss_gb": round(pss, 3),
         "serial_peak_rss_gb": round(serial_rss, 3),
