@@ -27,23 +27,25 @@ from pathlib import Path
 import psutil
 
 SAMPLE_S = 0.1
+PSS_EVERY = 10
+"""PSS every tenth sample only: reading it costs the kernel ~5 ms a process, which on two
+busy cores would slow down what is measured."""
 SPIN = "import time; t = time.perf_counter(); sum(range(60_000_000)); print(time.perf_counter()-t)"
 
 
-def tree_memory(root: psutil.Process) -> tuple[int, int]:
-    """RSS and PSS bytes summed over `root` and its descendants (vanished ones count 0)."""
-    rss = pss = 0
+def tree_memory(root: psutil.Process, *, pss: bool) -> int:
+    """RSS (or PSS) bytes summed over `root` and its descendants (vanished ones count 0)."""
+    total = 0
     for process in [root, *root.children(recursive=True)]:
         try:
-            memory = process.memory_full_info()
+            total += process.memory_full_info().pss if pss else process.memory_info().rss
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        rss, pss = rss + memory.rss, pss + memory.pss
-    return rss, pss
+    return total
 
 
 def measured_run(arguments: list[str]) -> tuple[float, float, float]:
-    """Wall seconds and peak tree RSS and PSS (GB) of one `hubsim` command."""
+    """Wall seconds and peak tree RSS and PSS (GB) of one `hubsim run` command."""
     started = time.perf_counter()
     command = subprocess.Popen(
         [sys.executable, "-m", "sim", *arguments],
@@ -53,12 +55,15 @@ def measured_run(arguments: list[str]) -> tuple[float, float, float]:
     )
     root = psutil.Process(command.pid)
     peak_rss = peak_pss = 0
+    samples = 0
     while command.poll() is None:
         try:
-            rss, pss = tree_memory(root)
+            peak_rss = max(peak_rss, tree_memory(root, pss=False))
+            if samples % PSS_EVERY == 0:
+                peak_pss = max(peak_pss, tree_memory(root, pss=True))
         except psutil.NoSuchProcess:
             break
-        peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+        samples += 1
         time.sleep(SAMPLE_S)
     wall = time.perf_counter() - started
     if command.returncode != 0:
@@ -91,11 +96,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         loads = {}  # other work on the machine shrinks the speedup: say how much there was
 
+        replication_s = {}  # mean wall time of one replication, from the manifest
+
         def hubsim(name: str, *options: str) -> tuple[float, float, float]:
             loads[name] = round(os.getloadavg()[0], 2)
-            out = str(Path(tmp) / name)
-            wall, rss, pss = measured_run(["run", args.scenario, "--out", out, "-q", *options])
-            print(f"{name:>16}: {wall:6.1f} s wall, peak RSS {rss:.2f} GB, PSS {pss:.2f} GB")
+            out = Path(tmp) / name
+            wall, rss, pss = measured_run(["run", args.scenario, "--out", str(out), "-q", *options])
+            seconds = json.loads((out / "manifest.json").read_text())["run_seconds"]
+            replication_s[name] = round(sum(seconds) / len(seconds), 2)
+            print(
+                f"{name:>16}: {wall:6.1f} s wall ({replication_s[name]:.1f} s a replication), "
+                f"peak RSS {rss:.2f} GB, PSS {pss:.2f} GB"
+            )
             return wall, rss, pss
 
         one_s, one_rss, one_pss = hubsim("one replication", "-n", "1", "--workers", "1")
@@ -119,6 +131,7 @@ def main() -> None:
         "rss_vs_one_replication": round(rss / one_rss, 2),
         "pss_vs_one_replication": round(pss / one_pss, 2),
         "cores": len(os.sched_getaffinity(0)),
+        "replication_s_mean": replication_s,
         "load_average_1min_before": loads,
     }
     print(json.dumps(result))
