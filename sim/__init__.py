@@ -8,6 +8,14 @@ The Python API mirrors the command line::
     busier = variant(scenario, {"workforce.size": 20_000})  # validated like a file
     first = run(scenario, seed=1)                 # one replication -> Run
     runs = run_replications(scenario, 10, seed=1)  # replications 0..9
+    kpis = run_kpis(scenario, seed=1, replication=3)  # one replication's KPIs only
+
+    with make_executor() as executor:             # local processes, one per core
+        for replication, kpis in replicate(run_kpis, scenario, 10, 1, executor):
+            ...                                    # as each replication finishes
+
+    results = load_results("results/baseline-20260101-120000")  # a results folder
+    results.summary(), results.charts(), results.table("visits")
 """
 
 from importlib import import_module
@@ -21,7 +29,11 @@ _EXPORTS = {
     "variant": "sim.scenario",
     "run": "sim.runner",
     "run_replications": "sim.runner",
+    "run_kpis": "sim.runner",
+    "replicate": "sim.runner",
+    "make_executor": "sim.execution",
     "Run": "sim.runner",
+    "load_results": "sim.results:load",
 }
 __all__ = [*_EXPORTS, "__version__"]
 
@@ -29,5 +41,6 @@ __all__ = [*_EXPORTS, "__version__"]
 def __getattr__(name: str) -> object:
     # Exports load on first use, so `import sim` (and `hubsim validate`) stays light.
     if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name]), name)
+        module, _, attribute = _EXPORTS[name].partition(":")
+        return getattr(import_module(module), attribute or name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

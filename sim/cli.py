@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -19,6 +20,9 @@ from sim.scenario import Scenario, ScenarioError, load_scenario, variant
 from sim.scenario.jsonschema import scenario_json_schema
 from sim.scenario.summary import describe
 from sim.scenario.variant import SET_OPTION, parse_overrides
+
+if TYPE_CHECKING:
+    from sim.execution import Executor
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -63,45 +67,64 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{out}: results folder already exists; it is never overwritten", file=sys.stderr)
         return EXIT_INVALID
     # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
-    from tqdm import tqdm
-
-    from sim.metrics import confidence_summary
-    from sim.results import replication_tables, write_results
-    from sim.runner import run
-    from sim.store import ResultsExistError, new_results_path
+    from sim.execution import SchedulerUnreachableError, make_executor
+    from sim.store import ResultsExistError
 
     started = datetime.now()
-    if not args.quiet:
-        print(describe(scenario))
     count = args.replications or scenario.simulation.replications
-
-    def progress(items):
-        return tqdm(items, total=count, desc="replications", unit="run", disable=args.quiet)
-
     seed = scenario.simulation.seed if args.seed is None else args.seed
-    stem = Path(args.scenario).stem
-    target = out or new_results_path(Path(scenario.outputs.directory), stem, started)
-    # Each replication is written as it finishes: memory stays flat, a stop keeps them.
-    runs = (run(scenario, seed, replication) for replication in progress(range(count)))
-    tables = ((each.replication, replication_tables(each)) for each in runs)
     try:
-        folder = write_results(
-            target,
-            scenario,
-            tables,
-            seed=seed,
-            started=started,
-            argv=sys.argv,
-            overrides=args.overrides,
-        )
+        # Entering starts the workers (or connects to --scheduler, so that a bad address
+        # fails before any work): they get ready while this process imports the rest.
+        with make_executor(args.workers, args.scheduler, items=count) as executor:
+            folder = _replications(args, scenario, count, seed, started, executor)
+    except SchedulerUnreachableError as error:
+        print(f"--scheduler: {error}", file=sys.stderr)
+        return EXIT_INVALID
     except ResultsExistError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
     if not args.quiet:
+        from sim.metrics import confidence_summary
+
         summary = confidence_summary(pd.read_csv(folder / "kpis.csv"))
+        summary = summary.drop(columns="description")  # in summary.csv; too wide for a terminal
         print(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"results: {folder}")
     return EXIT_OK
+
+
+def _replications(
+    args: argparse.Namespace,
+    scenario: Scenario,
+    count: int,
+    seed: int,
+    started: datetime,
+    executor: Executor,
+) -> Path:
+    """Replications 0..count-1 on `executor`, each written to the results folder as it
+    finishes (memory stays flat; a stop keeps the finished ones), with a progress bar."""
+    from tqdm import tqdm
+
+    from sim.results import run_tables, write_results
+    from sim.runner import replicate
+    from sim.store import new_results_path
+
+    if not args.quiet:
+        print(describe(scenario))
+    stem = Path(args.scenario).stem
+    target = Path(args.out) if args.out else None
+    target = target or new_results_path(Path(scenario.outputs.directory), stem, started)
+    finished = replicate(run_tables, scenario, count, seed, executor)
+    return write_results(
+        target,
+        scenario,
+        tqdm(finished, total=count, desc="replications", unit="run", disable=args.quiet),
+        seed=seed,
+        started=started,
+        argv=sys.argv,
+        overrides=args.overrides,
+    )
 
 
 def _positive_int(text: str) -> int:
@@ -157,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
     run.add_argument(
         "--out", metavar="DIR", help="results folder to create (default: a new one under results/)"
+    )
+    where = run.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="local worker processes (default: every core; 1 runs in this process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the workers of this Dask scheduler (e.g. tcp://10.0.0.5:8786)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     _add_set_option(run)

@@ -126,7 +126,7 @@ def _referral_dropout_share(queue: QueueResult, stage: str) -> float:
     return float(np.mean(outcome[over] == Outcome.RENEGED)) if over.any() else float("nan")
 
 
-def run_kpis(run: Run) -> dict[str, float]:
+def replication_kpis(run: Run) -> dict[str, float]:
     """Scalar KPIs of one run (statistics over the measured window, after the warm-up)."""
     queue, scenario = run.queue, run.scenario
     records = queue.records

@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 from pydantic import ValidationError
 
 from sim.chart_data import ChartInput, chart_inputs, replication_series
-from sim.metrics import confidence_summary, run_kpis
+from sim.metrics import confidence_summary, replication_kpis
 from sim.provenance import environment
-from sim.runner import Run
+from sim.runner import Run, run
 from sim.scenario import Scenario
 from sim.store import INCOMPLETE, MANIFEST, ResultsFolder, part_counts
 
@@ -36,7 +36,7 @@ class ResultsFolderError(Exception):
 def replication_tables(run: Run) -> dict[str, pd.DataFrame]:
     """One replication's tidy tables, by name, each row tagged with its replication.
 
-    Always: `kpis` (one row: replication and every KPI of `run_kpis`), `timings` (its wall
+    Always: `kpis` (one row: replication and every KPI of `replication_kpis`), `timings` (its wall
     time in seconds, kept out of the KPIs so that they are the same numbers on every
     machine) and the chart series of `sim.chart_data.replication_series`. With
     `outputs.daily_series`: `daily_pathway` (and `daily_agents` with agents); with
@@ -45,7 +45,7 @@ def replication_tables(run: Run) -> dict[str, pd.DataFrame]:
     """
     outputs = run.scenario.outputs
     tables = {
-        "kpis": pd.DataFrame([{"replication": run.replication, **run_kpis(run)}]),
+        "kpis": pd.DataFrame([{"replication": run.replication, **replication_kpis(run)}]),
         "timings": pd.DataFrame({"replication": [run.replication], "seconds": [run.seconds]}),
         **replication_series(run),
     }
@@ -68,6 +68,12 @@ def replication_tables(run: Run) -> dict[str, pd.DataFrame]:
         name: frame if "replication" in frame else frame.assign(replication=run.replication)
         for name, frame in tables.items()
     }
+
+
+def run_tables(scenario: Scenario, seed: int, replication: int) -> dict[str, pd.DataFrame]:
+    """Run one replication and return its tables (`replication_tables`): what an executor's
+    worker computes, so that only tables, never a `Run`, cross the process boundary."""
+    return replication_tables(run(scenario, seed, replication))
 
 
 def write_results(

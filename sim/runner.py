@@ -2,18 +2,25 @@
 
 Every replication draws from its own family of named streams (`sim.streams`, keyed by the
 root seed and the replication index), so replication i gives the same numbers whether it runs
-alone, in a loop, or on any worker of any executor.
+alone, in a loop, or on any worker of any executor (`sim.execution`).
+
+`run_kpis` is the lean run: only the KPIs (a few kB to pickle, against megabytes for a
+`Run`), for sweeps of many runs whose records nobody reads.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
 
+from sim.execution import Executor, SerialExecutor
+from sim.metrics import replication_kpis
 from sim.pathway import HubPathway, build_network, rate_schedule
 from sim.queue import PoissonDemand, QueueResult, ReplayDemand, simulate
 from sim.scenario import Scenario
@@ -49,19 +56,58 @@ def run(scenario: Scenario, seed: int | None = None, replication: int = 0) -> Ru
     return Run(scenario, seed, replication, queue, daily, groups, time.perf_counter() - started)
 
 
+def replicate[R](
+    function: Callable[[Scenario, int, int], R],
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+) -> Iterator[tuple[int, R]]:
+    """`function(scenario, seed, replication)` for replications 0..n-1 on `executor`.
+
+    Parameters
+    ----------
+    function
+        A picklable module-level function such as `run` or `run_kpis`.
+    replications, seed
+        Default to the scenario's. The seed is resolved here, so every worker gets the same.
+    executor
+        Where to compute (default: serially in this process).
+
+    Yields
+    ------
+    tuple of (int, result)
+        `(replication, function(...))` as each replication finishes (completion order).
+    """
+    seed = scenario.simulation.seed if seed is None else seed
+    count = scenario.simulation.replications if replications is None else replications
+    executor = SerialExecutor() if executor is None else executor
+    yield from executor.map(partial(function, scenario, seed), range(count))
+
+
 def run_replications(
     scenario: Scenario,
     replications: int | None = None,
     seed: int | None = None,
     *,
     progress: Callable[[Iterable], Iterable] | None = None,
+    executor: Executor | None = None,
 ) -> list[Run]:
-    """Replications 0..n-1 of `scenario`, in order (n defaults to the scenario's)."""
-    count = scenario.simulation.replications if replications is None else replications
-    indices: Iterable[int] = range(count)
+    """Replications 0..n-1 of `scenario`, in order (n defaults to the scenario's).
+
+    `progress` wraps the stream of finished replications (e.g. a tqdm bar); `executor`
+    computes them (default: serially in this process)."""
+    finished: Iterable[tuple[int, Run]] = replicate(run, scenario, replications, seed, executor)
     if progress is not None:
-        indices = progress(indices)
-    return [run(scenario, seed, replication) for replication in indices]
+        finished = progress(finished)
+    return [result for _, result in sorted(finished, key=itemgetter(0))]
+
+
+def run_kpis(scenario: Scenario, seed: int | None = None, replication: int = 0) -> dict[str, float]:
+    """The KPIs of one replication, without its records (see `sim.metrics.replication_kpis`).
+
+    The records are dropped in the worker, so a sweep ships back a small dict per run."""
+    return replication_kpis(run(scenario, seed, replication))
 
 
 def _run_queue_only(scenario: Scenario, seed: int, replication: int) -> QueueResult:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.kpis import KPIS, kpi_markdown, kpi_spec
-from sim.metrics import run_kpis
+from sim.metrics import replication_kpis as run_kpis
 from sim.runner import run
 from sim.scenario import load_scenario
 

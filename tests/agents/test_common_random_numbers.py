@@ -181,15 +181,14 @@ def test_one_more_wte_at_a_binding_stage_leaves_most_referrals_as_they_were():
 
 @pytest.mark.slow
 def test_common_random_numbers_narrow_the_ci_of_a_paired_difference_at_least_twofold():
-    from sim.metrics import run_kpis
-    from sim.runner import run
+    from sim.runner import run_kpis
 
     n, key = 8, "assessment.wait_mean_days"
     base, more = hub(4.0), hub(5.0)
-    a = np.array([run_kpis(run(base, 5, r))[key] for r in range(n)])
-    b_common = np.array([run_kpis(run(more, 5, r))[key] for r in range(n)])
+    a = np.array([run_kpis(base, 5, r)[key] for r in range(n)])
+    b_common = np.array([run_kpis(more, 5, r)[key] for r in range(n)])
     # independent streams: replications 1000.. are as independent of 0.. as another seed
-    b_independent = np.array([run_kpis(run(more, 5, 1000 + r))[key] for r in range(n)])
+    b_independent = np.array([run_kpis(more, 5, 1000 + r)[key] for r in range(n)])
     t = stdtrit(n - 1, 0.975) / np.sqrt(n)
     half_common = t * np.std(b_common - a, ddof=1)
     half_independent = t * np.std(b_independent - a, ddof=1)
