@@ -253,9 +253,9 @@ def test_cli_gives_the_same_kpis_with_one_or_two_workers_or_a_scheduler(
     assert pd.read_csv(folders["serial"] / "kpis.csv")["replication"].tolist() == [0, 1, 2]
     assert (folders["two"] / "kpis.csv").read_bytes() == serial
     assert (folders["dask"] / "kpis.csv").read_bytes() == serial
-    daily = pd.read_parquet(folders["serial"] / "daily_pathway.parquet")
+    daily = pd.read_parquet(folders["serial"] / "daily_pathway")
     pd.testing.assert_frame_equal(
-        pd.read_parquet(folders["two"] / "daily_pathway.parquet"), daily, check_exact=True
+        pd.read_parquet(folders["two"] / "daily_pathway"), daily, check_exact=True
     )
 
 
