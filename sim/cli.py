@@ -111,7 +111,7 @@ def _replications(
     from sim.store import new_results_path
 
     if not args.quiet:
-        print(describe(scenario))
+        print(describe(scenario, replications=count, seed=seed))
     stem = Path(args.scenario).stem
     target = Path(args.out) if args.out else None
     target = target or new_results_path(Path(scenario.outputs.directory), stem, started)
@@ -153,26 +153,82 @@ def _add_set_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _examples(*commands: str) -> str:
+    return "examples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
+def _version() -> str:
+    """The version line, e.g. "hubsim 0.1.0 (commit abc123...)", from git if a checkout."""
+    from sim import __version__
+    from sim.provenance import git_commit
+
+    git = git_commit()
+    if git["commit"] is None:
+        return f"hubsim {__version__} (no git commit: an installed copy)"
+    dirty = ", with uncommitted changes" if git["dirty"] else ""
+    return f"hubsim {__version__} (commit {git['commit'][:12]}{dirty})"
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, worked out only when asked for (it runs git)."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(_version())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="hubsim",
         description="Demand, capacity and waiting lists for staff mental-health hubs.",
+        epilog=_examples(
+            "hubsim validate scenarios/baseline.yaml",
+            "hubsim run scenarios/baseline.yaml -n 4",
+            "hubsim run --help",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action=_VersionAction, help="print the version and the commit, and exit"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = commands.add_parser(
-        "validate", help="check scenario files and print what they resolve to"
+        "validate",
+        help="check scenario files and print what they resolve to",
+        epilog=_examples(
+            "hubsim validate scenarios/*.yaml",
+            "hubsim validate scenarios/baseline.yaml --set workforce.size=20000",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     validate.add_argument("-q", "--quiet", action="store_true", help="only say valid or not")
     _add_set_option(validate)
     validate.set_defaults(handler=_validate)
 
-    schema = commands.add_parser("schema", help="print the scenario JSON Schema (for editors)")
+    schema = commands.add_parser(
+        "schema",
+        help="print the scenario JSON Schema (for editors)",
+        epilog=_examples("hubsim schema > hubsim.schema.json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     schema.set_defaults(handler=_schema)
 
-    run = commands.add_parser("run", help="run a scenario and write a results folder")
+    run = commands.add_parser(
+        "run",
+        help="run a scenario and write a results folder",
+        epilog=_examples(
+            "hubsim run scenarios/baseline.yaml",
+            "hubsim run scenarios/baseline.yaml -n 20 --seed 7 --out results/baseline-n20",
+            "hubsim run scenarios/baseline.yaml --set 'hub.stages.assessment.capacity[0].wte=4'",
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument(
         "-n", "--replications", type=_positive_int, help="replications (default: the scenario's)"

@@ -11,13 +11,20 @@ from sim.scenario.pathway import AgentDemand, PoissonDemand
 from sim.scenario.staffing import WHOLE, hub_staffing
 
 
-def describe(scenario: Scenario) -> str:
-    """Plain-text summary: period, demand, workforce, pathway capacity, interventions."""
+def describe(
+    scenario: Scenario, *, replications: int | None = None, seed: int | None = None
+) -> str:
+    """Plain-text summary: period, demand, workforce, pathway capacity, interventions.
+
+    `replications` and `seed` are those of the run about to start (default: the
+    scenario's), so a header says what will actually run."""
     sim = scenario.simulation
+    replications = sim.replications if replications is None else replications
+    seed = sim.seed if seed is None else seed
     lines = [
         f"{scenario.name}",
         f"  period      {sim.start_date} to {sim.end_date} ({sim.horizon_days} days, "
-        f"warm-up {sim.warmup_days}); {sim.replications} replication(s), seed {sim.seed}",
+        f"warm-up {sim.warmup_days}); {replications} replication(s), seed {seed}",
     ]
     if isinstance(scenario.demand, AgentDemand) and scenario.workforce is not None:
         workforce = scenario.workforce

@@ -1,0 +1,56 @@
+"""The first minutes of a new user: `./dev` from anywhere, `--version`, help with examples,
+a header that says what will run (issue #13)."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from sim.cli import build_parser, main
+
+ROOT = Path(__file__).resolve().parents[1]
+QUEUE_ONLY = ROOT / "scenarios" / "queue-only.yaml"
+
+
+def test_dev_version_works_from_another_directory(tmp_path):
+    done = subprocess.run(
+        [str(ROOT / "dev"), "--version"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("hubsim ")
+    from sim import __version__
+
+    assert __version__ in done.stdout
+
+
+def test_version_names_the_commit_of_a_checkout(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+    )
+    if head.returncode == 0:
+        assert head.stdout.strip()[:12] in out
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "schema"])
+def test_every_command_help_ends_with_examples(command):
+    commands = build_parser()._subparsers._group_actions[0].choices
+    help_text = commands[command].format_help()
+    examples = help_text.split("examples:\n")
+    assert len(examples) == 2
+    lines = [line for line in examples[1].splitlines() if line.strip()]
+    assert lines and all(line.strip().startswith("hubsim ") for line in lines)
+
+
+def test_the_header_counts_the_replications_asked_for(tmp_path, capsys):
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text(
+        f"extends: {QUEUE_ONLY}\nsimulation: {{horizon_days: 60, warmup_days: 0, replications: 5}}\n"
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "-n", "2", "--workers", "1", "--out", str(out)]) == 0
+    header = capsys.readouterr().out
+    assert "2 replication(s)" in header and "5 replication(s)" not in header
