@@ -202,7 +202,10 @@ def weekly_capacity(scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "week": [start + timedelta(days=t) for t, _ in steps],
-            "capacity": [7 * n / stage.service.mean for _, n in steps],
+            # a zero service time is unlimited capacity: no line to draw
+            "capacity": [
+                7 * n / stage.service.mean if stage.service.mean > 0 else np.nan for _, n in steps
+            ],
         }
     )
 

@@ -264,4 +264,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("hubsim: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_FAILED
+    except OSError as error:
+        if error.filename is None and not isinstance(error, PermissionError):
+            # Writing to the terminal or a pipe failed (e.g. `hubsim schema > /dev/full`).
+            _silence_stdout()
+            print(f"hubsim: cannot write the output: {error.strerror or error}", file=sys.stderr)
+            return EXIT_FAILED
+        raise
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

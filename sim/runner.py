@@ -26,6 +26,7 @@ from sim.queue import PoissonDemand, QueueResult, ReplayDemand, simulate
 from sim.scenario import Scenario
 from sim.scenario.pathway import AgentDemand
 from sim.scenario.pathway import PoissonDemand as PoissonSpec
+from sim.scenario.replay import read_replay
 
 
 @dataclass(frozen=True)
@@ -130,13 +131,14 @@ def _run_queue_only(scenario: Scenario, seed: int, replication: int) -> QueueRes
 
 
 def _replay(scenario: Scenario) -> ReplayDemand:
-    frame = pd.read_csv(scenario.demand.file)  # absolute: the loader resolves it
+    # The loader resolved the path and checked every row (through the same reader).
+    frame, _ = read_replay(scenario.demand.file)
     classes = list(scenario.hub.priority_classes)
     klass = frame["priority_class"].map({name: i for i, name in enumerate(classes)})
-    keep = frame["arrival_day"] < scenario.simulation.horizon_days
+    day = frame["arrival_day"].astype(float)
+    keep = day < scenario.simulation.horizon_days
     return ReplayDemand(
-        arrival_times=frame.loc[keep, "arrival_day"].to_numpy(float),
-        classes=klass[keep].to_numpy(np.int64),
+        arrival_times=day[keep].to_numpy(float), classes=klass[keep].to_numpy(np.int64)
     )
 
 

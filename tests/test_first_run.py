@@ -48,7 +48,8 @@ def test_every_command_help_ends_with_examples(command):
 def test_the_header_counts_the_replications_asked_for(tmp_path, capsys):
     scenario = tmp_path / "short.yaml"
     scenario.write_text(
-        f"extends: {QUEUE_ONLY}\nsimulation: {{horizon_days: 60, warmup_days: 0, replications: 5}}\n"
+        f"extends: {QUEUE_ONLY}\n"
+        "simulation: {horizon_days: 60, warmup_days: 0, replications: 5}\n"
     )
     out = tmp_path / "out"
     assert main(["run", str(scenario), "-n", "2", "--workers", "1", "--out", str(out)]) == 0

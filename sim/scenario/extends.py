@@ -69,8 +69,11 @@ def read_scenario_document(file: Path, chain: tuple[Path, ...] = ()) -> Document
     try:
         parent = (file.parent / parent_name).resolve()
         missing = "" if parent.is_file() else "is a directory" if parent.is_dir() else "not found"
-    except (OSError, ValueError) as error:  # a name too long for the system, or a NUL byte
+    except (OSError, ValueError, RuntimeError) as error:
+        # a name too long for the system, a NUL byte, or a loop of symbolic links
         reason = error.strerror if isinstance(error, OSError) else str(error)
+        if isinstance(error, RuntimeError):
+            reason = "a loop of symbolic links"
         raise ScenarioError(
             [Problem(file, line, (EXTENDS,), f"extends {parent_name[:60]!r}: {reason}")]
         ) from None
