@@ -1,8 +1,6 @@
 """`python -m sim` is `hubsim`."""
 
-import sys
-
-from sim.cli import main
+from sim.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -14,21 +14,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from sim.scenario import Scenario, ScenarioError, load_scenario, variant
-from sim.scenario.jsonschema import scenario_json_schema
-from sim.scenario.summary import describe
-from sim.scenario.variant import SET_OPTION, parse_overrides
-
 if TYPE_CHECKING:
     from sim.execution import Executor
+    from sim.scenario import Scenario
+
+# Everything of hubsim's own is imported inside the commands, inside main's handling of
+# Ctrl-C: importing this module is instant, so an interrupt at start-up is one line too.
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
 
 def _load(file: str, settings: list[str]) -> Scenario:
     """A scenario file with the `--set PATH=VALUE` overrides applied, validated whole."""
+    from sim.scenario import load_scenario, variant
+    from sim.scenario.variant import SET_OPTION, parse_overrides
+
     scenario = load_scenario(file)
     if not settings:
         return scenario
@@ -36,6 +36,9 @@ def _load(file: str, settings: list[str]) -> Scenario:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from sim.scenario import ScenarioError
+    from sim.scenario.summary import describe
+
     status = EXIT_OK
     for file in args.files:
         try:
@@ -51,24 +54,31 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    from sim.scenario.jsonschema import scenario_json_schema
+
     json.dump(scenario_json_schema(), sys.stdout, indent=2)
     print()
     return EXIT_OK
 
 
 def _run(args: argparse.Namespace) -> int:
+    from sim.scenario import ScenarioError
+
     try:
         scenario = _load(args.scenario, args.overrides)
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists():
-        print(f"{out}: results folder already exists; it is never overwritten", file=sys.stderr)
-        return EXIT_INVALID
+    from sim.store import ResultsExistError, ResultsFolder, ResultsPathError
+
+    if args.out:
+        try:
+            ResultsFolder(Path(args.out)).check()  # before any work, not after the run
+        except (ResultsExistError, ResultsPathError) as error:
+            print(error, file=sys.stderr)
+            return EXIT_INVALID
     # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
     from sim.execution import SchedulerUnreachableError, make_executor
-    from sim.store import ResultsExistError
 
     started = datetime.now()
     count = args.replications or scenario.simulation.replications
@@ -81,10 +91,23 @@ def _run(args: argparse.Namespace) -> int:
     except SchedulerUnreachableError as error:
         print(f"--scheduler: {error}", file=sys.stderr)
         return EXIT_INVALID
-    except ResultsExistError as error:
+    except (ResultsExistError, ResultsPathError) as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
+    except OSError as error:
+        if error.filename is None:
+            raise
+        # Writing the results failed (a full disk, a removed folder): every part on disk
+        # belongs to a finished replication, and the .partial folder keeps them.
+        print(
+            f"hubsim: could not write the results: {error.strerror or error} ({error.filename});"
+            " the replications finished before it are kept in the .partial folder",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if not args.quiet:
+        import pandas as pd
+
         from sim.metrics import confidence_summary
 
         summary = confidence_summary(pd.read_csv(folder / "kpis.csv"))
@@ -108,6 +131,7 @@ def _replications(
 
     from sim.results import run_tables, write_results
     from sim.runner import replicate
+    from sim.scenario.summary import describe
     from sim.store import new_results_path
 
     if not args.quiet:
@@ -143,7 +167,7 @@ def _seed(text: str) -> int:
 
 def _add_set_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        SET_OPTION,
+        "--set",  # sim.scenario.variant.SET_OPTION
         action="append",
         default=[],
         dest="overrides",
@@ -257,8 +281,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `hubsim` and `python -m sim`."""
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)
         return args.handler(args)
     except KeyboardInterrupt:
         print("hubsim: interrupted", file=sys.stderr)
@@ -281,3 +305,16 @@ def _silence_stdout() -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+def entry() -> None:
+    """The `hubsim` program (and `python -m sim`): `main`, then exit with its code.
+
+    Once `main` has returned the work is done and written: an interrupt while Python shuts
+    down (joining threads, closing files) would only turn exit code 0 into a signal death,
+    so it is ignored from then on."""
+    import signal
+
+    code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(code)

@@ -32,6 +32,10 @@ class ResultsExistError(Exception):
     """The results folder, or its `.partial` working folder, already exists."""
 
 
+class ResultsPathError(Exception):
+    """The results folder cannot be created there (checked before any simulation)."""
+
+
 def new_results_path(parent: Path, stem: str, now: datetime | None = None) -> Path:
     """A fresh folder name `parent/stem-YYYYmmdd-HHMMSS`, numbered if that name is taken."""
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
@@ -45,6 +49,20 @@ def new_results_path(parent: Path, stem: str, now: datetime | None = None) -> Pa
 
 def _partial(path: Path) -> Path:
     return path.with_name(path.name + PARTIAL_SUFFIX)
+
+
+def _cannot_create(work: Path, reason: object) -> str:
+    where = ""
+    for parent in work.parents:
+        try:
+            if parent.exists():
+                if not parent.is_dir():
+                    where = f" ({parent} is a file, not a folder)"
+                break
+        except OSError:  # still too long a name
+            continue
+    shown = str(work) if len(str(work)) <= 120 else f"{str(work)[:60]}...{str(work)[-40:]}"
+    return f"{shown}: cannot create the results folder: {reason}{where}; choose another --out"
 
 
 def part_name(replication: int) -> str:
@@ -66,20 +84,51 @@ class ResultsFolder:
         self.path = Path(path)
         self.work = _partial(self.path)
 
+    def check(self) -> None:
+        """Refuse, before anything is simulated, a folder that could not be created: one that
+        exists (finished or `.partial`), a link to nowhere, a name the file system refuses,
+        or a parent that is a file or not writable."""
+        in_the_way = ResultsExistError(
+            f"{self.work}: an unfinished results folder is in the way (a run that "
+            "stopped, whose finished replications it keeps, or a run still writing); "
+            "it is never deleted. Choose another --out, or move or delete that folder."
+        )
+        try:
+            if self.path.exists():
+                raise ResultsExistError(
+                    f"{self.path}: results folder already exists; it is never overwritten. "
+                    "Choose another --out, or move or delete that folder."
+                )
+            if self.work.exists() or self.work.is_symlink():
+                raise in_the_way
+            if self.path.is_symlink():  # a link to nowhere: renaming onto it would replace it
+                raise ResultsPathError(
+                    f"{self.path}: is a symbolic link to {os.readlink(self.path)!r}, which "
+                    "does not exist; choose another --out"
+                )
+            parent = next(p for p in self.work.parents if p.exists())
+        except OSError as error:  # e.g. a name longer than the file system allows
+            raise ResultsPathError(_cannot_create(self.work, error.strerror or error)) from None
+        if not parent.is_dir():
+            raise ResultsPathError(_cannot_create(self.work, "a file is in the way"))
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise ResultsPathError(_cannot_create(self.work, f"{parent} is not writable"))
+
     def open(self) -> ResultsFolder:
-        """Create the working folder; refuse if the final or the working folder exists."""
-        if self.path.exists():
-            raise ResultsExistError(
-                f"{self.path}: results folder already exists; it is never overwritten. "
-                "Choose another --out, or move or delete that folder."
-            )
-        if self.work.exists():
-            raise ResultsExistError(
-                f"{self.work}: an unfinished results folder is in the way (a run that "
-                "stopped, whose finished replications it keeps, or a run still writing); "
-                "it is never deleted. Choose another --out, or move or delete that folder."
-            )
-        self.work.mkdir(parents=True)
+        """Create the working folder (atomically: of two runs on the same folder, exactly one
+        gets it); refuse as :meth:`check` does."""
+        self.check()
+        try:
+            self.work.parent.mkdir(parents=True, exist_ok=True)
+            self.work.mkdir()
+        except FileExistsError:
+            if self.work.is_dir():
+                raise ResultsExistError(
+                    f"{self.work}: another run has just started writing here; choose another --out"
+                ) from None
+            raise ResultsPathError(_cannot_create(self.work, "a file is in the way")) from None
+        except OSError as error:  # a read-only file system, a name too long, ...
+            raise ResultsPathError(_cannot_create(self.work, error.strerror or error)) from None
         return self
 
     def parts(self, replication: int, tables: dict[str, pd.DataFrame]) -> list[Path]:
@@ -139,13 +188,16 @@ class ResultsFolder:
     def abandon(self, replications: list[int], reason: BaseException) -> Path:
         """Leave the working folder as it is, with an `INCOMPLETE` note of what finished."""
         finished = ", ".join(map(str, sorted(replications))) or "none"
-        return self.text(
-            INCOMPLETE,
-            f"This run stopped before it finished ({type(reason).__name__}: {reason}).\n"
-            f"Replications finished and written ({len(replications)}): {finished}\n"
-            "Every part here belongs to a finished replication; a table's folder of parts "
-            "reads as one table, e.g. pandas.read_parquet('visits').\n",
-        )
+        try:
+            return self.text(
+                INCOMPLETE,
+                f"This run stopped before it finished ({type(reason).__name__}: {reason}).\n"
+                f"Replications finished and written ({len(replications)}): {finished}\n"
+                "Every part here belongs to a finished replication; a table's folder of parts "
+                "reads as one table, e.g. pandas.read_parquet('visits').\n",
+            )
+        except OSError:  # e.g. the disk that stopped the run is still full
+            return self.work / INCOMPLETE
 
     def finish(self, manifest: dict) -> Path:
         """Write the manifest and publish the folder under its final name."""

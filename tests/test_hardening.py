@@ -89,3 +89,94 @@ def test_replay_errors_name_the_line_past_blank_lines_and_multi_line_fields(repl
         load_scenario(replay(text))
     lines = sorted(p.line for p in error.value.problems)
     assert lines == [4, 7]
+
+
+# --- results folders: refused before any work, never half-written ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("make_out", "message"),
+    [
+        (lambda tmp: tmp / "a-file" / "out", "a file is in the way"),
+        (lambda tmp: tmp / ("n" * 300), "File name too long"),
+        (lambda tmp: tmp / "dangling", "is a symbolic link to"),
+    ],
+    ids=["parent-is-a-file", "name-too-long", "dangling-symlink"],
+)
+def test_an_impossible_results_folder_is_refused_before_simulating(
+    tmp_path, capsys, monkeypatch, make_out, message
+):
+    (tmp_path / "a-file").write_text("not a folder")
+    os.symlink(tmp_path / "nowhere" / "x", tmp_path / "dangling")
+    import sim.results
+
+    def no_simulation(*args, **kwargs):
+        raise AssertionError("simulated before checking the results folder")
+
+    monkeypatch.setattr(sim.results, "run_tables", no_simulation)
+    out = make_out(tmp_path)
+    assert main(["run", str(short(tmp_path)), "-q", "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_of_two_runs_opening_one_folder_exactly_one_gets_it(tmp_path):
+    from sim.store import ResultsExistError, ResultsFolder
+
+    first = ResultsFolder(tmp_path / "out")
+    second = ResultsFolder(tmp_path / "out")
+    first.open()
+    with pytest.raises(ResultsExistError):
+        second.open()
+    assert first.work.is_dir()
+
+
+def test_a_full_disk_stops_the_run_with_exit_1_and_keeps_only_whole_replications(
+    tmp_path, capsys, monkeypatch
+):
+    import errno
+
+    import pandas as pd
+
+    real = pd.DataFrame.to_parquet
+    calls = {"n": 0}
+
+    def filling_up(frame, path, *args, **kwargs):
+        calls["n"] += 1
+        if "part-00001" in str(path) and calls["n"] > 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(frame, path, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", filling_up)
+    out = tmp_path / "out"
+    code = main(["run", str(short(tmp_path)), "-q", "-n", "2", "--workers", "1", "--out", str(out)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert not out.exists()
+    partial = tmp_path / "out.partial"
+    parts = {p.name for p in partial.rglob("*.parquet")}
+    assert parts == {"part-00000.parquet"}  # replication 1 left nothing half-written
+    assert not list(partial.rglob(".*writing"))
+
+
+@pytest.mark.parametrize("after_s", [0.3, 1.0, 2.5])
+def test_ctrl_c_at_any_moment_is_exit_130_and_one_line(tmp_path, after_s):
+    import signal
+    import time
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(short(tmp_path)), "-n", "3", "--workers", "1"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(after_s)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the run finished before the interrupt")
+    assert process.returncode == 130
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "hubsim: interrupted"
