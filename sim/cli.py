@@ -83,6 +83,8 @@ def _run(args: argparse.Namespace) -> int:
     started = datetime.now()
     count = args.replications or scenario.simulation.replications
     seed = scenario.simulation.seed if args.seed is None else args.seed
+    if not _fits(args, scenario, count):
+        return EXIT_INVALID
     try:
         # Entering starts the workers (or connects to --scheduler, so that a bad address
         # fails before any work): they get ready while this process imports the rest.
@@ -115,6 +117,29 @@ def _run(args: argparse.Namespace) -> int:
         print(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"results: {folder}")
     return EXIT_OK
+
+
+def _fits(args: argparse.Namespace, scenario: Scenario, count: int) -> bool:
+    """Refuse (False, with the estimate) a run whose memory this machine cannot hold; say
+    how long a run of more than a minute will take (see `sim.estimate`)."""
+    from sim.estimate import available_memory_bytes, estimate
+    from sim.execution import available_cores
+
+    workers = 1 if args.scheduler else min(args.workers or available_cores(), count)
+    need = estimate(scenario, count, workers)
+    if not args.scheduler:  # a cluster's memory is its own
+        limit = args.max_memory * 1e9 if args.max_memory else available_memory_bytes()
+        if need.peak_bytes > limit:
+            print(
+                f"{args.scenario}: refused before starting: {need.describe()}, more than the "
+                f"{limit / 1e9:,.1f} GB {'allowed (--max-memory)' if args.max_memory else 'free'}."
+                " Use fewer workers (--workers), fewer agents or clients, or a shorter horizon.",
+                file=sys.stderr,
+            )
+            return False
+    if need.seconds > 60 and not args.quiet:
+        print(f"estimate: {need.describe()}")
+    return True
 
 
 def _replications(
@@ -155,6 +180,27 @@ def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, found {value}")
+    return value
+
+
+MAX_REPLICATIONS = 100_000
+"""The scenario schema's own limit (`simulation.replications`)."""
+
+
+def _replication_count(text: str) -> int:
+    value = _positive_int(text)
+    if value > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_REPLICATIONS:,}, found {value:,}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, found {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number above 0, found {text}")
     return value
 
 
@@ -255,7 +301,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument(
-        "-n", "--replications", type=_positive_int, help="replications (default: the scenario's)"
+        "-n",
+        "--replications",
+        type=_replication_count,
+        help="replications (default: the scenario's; at most 100,000)",
+    )
+    run.add_argument(
+        "--max-memory",
+        type=_positive_float,
+        metavar="GB",
+        help="refuse a run estimated to need more memory than this (default: what is free)",
     )
     run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
     run.add_argument(

@@ -180,3 +180,46 @@ def test_ctrl_c_at_any_moment_is_exit_130_and_one_line(tmp_path, after_s):
     assert process.returncode == 130
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == "hubsim: interrupted"
+
+
+# --- runs the machine cannot hold are refused before they start ------------------------------
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_with_its_estimate(tmp_path, capsys):
+    huge = short(
+        tmp_path,
+        "demand: {mode: poisson, referrals: [{from_date: 2021-01-01, per_day: 1000000}]}\n",
+    )
+    assert main(["run", str(huge), "-q", "--out", str(tmp_path / "never")]) == 2
+    err = capsys.readouterr().err
+    assert "refused before starting" in err and "GB of memory at peak" in err
+    assert not (tmp_path / "never.partial").exists()
+
+
+def test_max_memory_lowers_the_limit(tmp_path, capsys):
+    out = tmp_path / "never"
+    assert main(["run", str(short(tmp_path)), "-q", "--max-memory", "0.01", "--out", str(out)]) == 2
+    assert "allowed (--max-memory)" in capsys.readouterr().err
+
+
+def test_more_replications_than_the_schema_allows_are_refused(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", str(short(tmp_path)), "-n", "1000000000"])
+    assert stop.value.code == 2
+    assert "at most 100,000" in capsys.readouterr().err
+
+
+def test_the_estimate_grows_with_the_work():
+    from sim.estimate import estimate
+
+    base = load_scenario(QUEUE_ONLY)
+    one, many = estimate(base, 10, 2), estimate(base, 1000, 2)
+    assert many.peak_bytes == one.peak_bytes  # each worker holds one replication at a time
+    assert many.seconds > 50 * one.seconds / 2
+    assert estimate(base, 10, 1).peak_bytes < one.peak_bytes
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/null"])
+def test_a_file_that_is_not_a_regular_file_is_refused(device, capsys):
+    assert main(["validate", device]) == 2
+    assert "not a regular file" in capsys.readouterr().err

@@ -12,6 +12,8 @@ from sim.scenario.problems import Problem
 
 COLUMNS = ("arrival_day", "priority_class")
 MAX_REPORTED = 10
+MAX_REPLAY_BYTES = 500_000_000
+"""Largest replay file read (about 20 million referrals)."""
 
 
 def read_replay(file: Path) -> tuple[pd.DataFrame, np.ndarray]:
@@ -21,6 +23,11 @@ def read_replay(file: Path) -> tuple[pd.DataFrame, np.ndarray]:
     Blank lines are skipped and a quoted field may span lines, so row i is not always line
     i + 2: the csv module tracks the lines. `validate` and `run` both read through here, so
     they agree on what a file holds."""
+    file = Path(file)
+    if not file.is_file():
+        raise ValueError(f"{file} is not a regular file")
+    if file.stat().st_size > MAX_REPLAY_BYTES:
+        raise ValueError(f"the file is over {MAX_REPLAY_BYTES:,} bytes, the most allowed")
     with open(file, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header: list[str] | None = None

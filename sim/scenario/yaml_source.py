@@ -124,12 +124,17 @@ def _read_text(file: Path) -> str:
             raise ScenarioError([Problem(file, None, (), "file not found")])
         if file.is_dir():
             raise ScenarioError([Problem(file, None, (), "is a directory; expected a YAML file")])
-        raw = file.read_bytes()
+        if not file.is_file():  # /dev/zero, a pipe, a socket: could be endless
+            raise ScenarioError(
+                [Problem(file, None, (), "is not a regular file (a device, pipe or socket)")]
+            )
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # never more than the limit, whatever it is
     except OSError as error:  # unreadable, or a name too long for the system (exists() raises)
         raise ScenarioError([Problem(file, None, (), f"cannot read: {error.strerror}")]) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(
-            [Problem(file, None, (), f"file is {len(raw):,} bytes; at most {MAX_FILE_BYTES:,}")]
+            [Problem(file, None, (), f"file is over {MAX_FILE_BYTES:,} bytes, the most allowed")]
         )
     try:
         return raw.decode("utf-8")
