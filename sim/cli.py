@@ -142,6 +142,14 @@ def _fits(args: argparse.Namespace, scenario: Scenario, count: int) -> bool:
     return True
 
 
+def _kernels_compiled(scenario: Scenario) -> bool:
+    from sim.kernel_cache import is_compiled
+    from sim.scenario.pathway import AgentDemand
+
+    agents = isinstance(scenario.demand, AgentDemand)
+    return is_compiled(["engine.run", *(["behaviour.step_workers"] * agents)])
+
+
 def _replications(
     args: argparse.Namespace,
     scenario: Scenario,
@@ -161,6 +169,13 @@ def _replications(
 
     if not args.quiet:
         print(describe(scenario, replications=count, seed=seed))
+        if not _kernels_compiled(scenario):
+            print(
+                "compiling the simulation kernels: the first run on this machine (or after an "
+                "update) only, about 1 to 2 minutes before the first replication finishes",
+                file=sys.stderr,
+                flush=True,
+            )
     stem = Path(args.scenario).stem
     target = Path(args.out) if args.out else None
     target = target or new_results_path(Path(scenario.outputs.directory), stem, started)

@@ -110,3 +110,11 @@ def use_kernel_cache() -> str:
 @functools.cache
 def _current_folder() -> str:
     return str(kernel_cache_folder())
+
+
+def is_compiled(kernels: Iterable[str]) -> bool:
+    """Whether the cache in use holds compiled code for every one of `kernels` (names such
+    as "engine.run": module, dot, function), i.e. whether a run will start without
+    compiling. Reads only the cache folder's index files (`<name>-<line>.py312.nbi`)."""
+    folder = Path(use_kernel_cache())
+    return all(any(folder.glob(f"*/{name}-*.nbi")) for name in kernels)

@@ -82,3 +82,26 @@ def test_a_user_numba_cache_dir_wins(tmp_path):
     )
     assert out.stdout.strip().startswith(str(tmp_path))
     assert kernel_cache.kernel_cache_folder().name not in out.stdout
+
+
+def test_is_compiled_reads_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(kernel_cache, "use_kernel_cache", lambda: str(tmp_path))
+    assert not kernel_cache.is_compiled(["engine.run"])
+    (tmp_path / "queue_abc").mkdir()
+    (tmp_path / "queue_abc" / "engine.run-499.py312.nbi").write_bytes(b"")
+    assert kernel_cache.is_compiled(["engine.run"])
+    assert not kernel_cache.is_compiled(["engine.run", "behaviour.step_workers"])
+
+
+def test_run_says_when_it_compiles_the_kernels(tmp_path, capsys, monkeypatch):
+    from sim.cli import main
+
+    monkeypatch.setattr(kernel_cache, "is_compiled", lambda kernels: False)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        f"extends: {PACKAGE_ROOT.parent / 'scenarios' / 'queue-only.yaml'}\n"
+        "simulation: {horizon_days: 30, warmup_days: 0, replications: 1}\n"
+    )
+    assert main(["run", str(scenario), "--workers", "1", "--out", str(tmp_path / "o")]) == 0
+    assert "compiling the simulation kernels" in capsys.readouterr().err
