@@ -17,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from pydantic import ValidationError
@@ -53,7 +54,7 @@ def replication_tables(run: Run) -> dict[str, pd.DataFrame]:
         daily = run.queue.records.daily()
         start = pd.Timestamp(run.scenario.simulation.start_date)
         daily.insert(1, "date", start + pd.to_timedelta(daily["day"], unit="D"))
-        tables["daily_pathway"] = daily
+        tables["daily_pathway"] = _named_classes(daily, run.scenario)
         if run.agents_daily is not None:
             tables["daily_agents"] = run.agents_daily
     if outputs.client_records:
@@ -61,13 +62,36 @@ def replication_tables(run: Run) -> dict[str, pd.DataFrame]:
         visits = run.queue.visits.copy()
         referred = records.client_arrival[records.visit_client]
         visits.insert(visits.columns.get_loc("arrive"), "referred", referred)
-        tables["visits"] = visits
+        tables["visits"] = _named_classes(visits, run.scenario)
     if run.agents_groups is not None:
         tables["groups"] = run.agents_groups
     return {
         name: frame if "replication" in frame else frame.assign(replication=run.replication)
         for name, frame in tables.items()
     }
+
+
+SIGNIFICANT_DIGITS = 4
+"""Digits kept in `summary.csv`: more than the replications can tell apart, few enough to
+read (`kpis.csv` and the Parquet tables keep full precision)."""
+
+
+def for_people(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with its numbers rounded to `SIGNIFICANT_DIGITS` significant digits."""
+
+    def rounded(value: float) -> float:
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if np.isfinite(value) else value
+
+    out = summary.copy()
+    for column in ("mean", "sd", "ci_low", "ci_high"):
+        out[column] = out[column].map(rounded)
+    return out
+
+
+def _named_classes(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The table with priority classes by their names in the scenario, not their codes."""
+    names = list(scenario.hub.priority_classes)
+    return frame.assign(**{"class": pd.Categorical.from_codes(frame["class"], names)})
 
 
 def run_tables(scenario: Scenario, seed: int, replication: int) -> dict[str, pd.DataFrame]:
@@ -127,7 +151,7 @@ def write_results(
             raise ValueError("no replication to write")
         results = Results(folder.work, scenario)
         folder.csv("kpis", results.kpis)
-        folder.csv("summary", results.summary())
+        folder.csv("summary", for_people(results.summary()))
         if scenario.outputs.charts:
             for name, figure in results.charts().items():
                 folder.figure(name, figure)
@@ -208,8 +232,11 @@ class Results:
         return frame if columns is None else frame[list(columns)]
 
     def summary(self) -> pd.DataFrame:
-        """Mean, sd and 95% CI of every KPI across replications (the `summary.csv` frame)."""
-        return confidence_summary(self.kpis)
+        """Mean, sd and 95% CI of every KPI across replications, in full precision, with the
+        scenario's name (`summary.csv` is this, rounded by `for_people`)."""
+        summary = confidence_summary(self.kpis)
+        summary.insert(0, "scenario", self.scenario.name)
+        return summary
 
     def chart_inputs(self) -> dict[str, ChartInput]:
         """Every chart's plot function and input frames, by chart name."""

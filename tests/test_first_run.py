@@ -55,3 +55,25 @@ def test_the_header_counts_the_replications_asked_for(tmp_path, capsys):
     assert main(["run", str(scenario), "-n", "2", "--workers", "1", "--out", str(out)]) == 0
     header = capsys.readouterr().out
     assert "2 replication(s)" in header and "5 replication(s)" not in header
+
+
+def test_tables_name_classes_and_stages_and_the_summary_its_scenario(tmp_path):
+    import pandas as pd
+
+    scenario = tmp_path / "named.yaml"
+    scenario.write_text(
+        f"extends: {QUEUE_ONLY}\n"
+        "name: Named classes\n"
+        "simulation: {horizon_days: 60, warmup_days: 0, replications: 2}\n"
+        "hub: {priority_classes: {urgent: 0.4, routine: 0.6}}\n"
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "-q", "--workers", "1", "--out", str(out)]) == 0
+    for table in ("daily_pathway", "visits"):
+        frame = pd.read_parquet(out / table)
+        assert set(frame["class"].astype(str)) == {"urgent", "routine"}
+        assert set(frame["stage"].astype(str)) <= {"stage1", "stage2"}
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(summary.columns[:2]) == ["scenario", "kpi"]
+    assert summary["scenario"].eq("Named classes").all()
+    assert {"unit", "description"} <= set(summary.columns)
