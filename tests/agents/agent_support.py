@@ -38,7 +38,7 @@ def _merge(base: dict, changes: dict) -> dict:
     return out
 
 
-def variant(changes: dict | None = None, **sections) -> Scenario:
+def baseline_with(changes: dict | None = None, **sections) -> Scenario:
     """The baseline with nested changes (mappings merged key by key, other values replaced),
     validated like a scenario file."""
     data = _merge(baseline().model_dump(), _merge(changes or {}, sections))

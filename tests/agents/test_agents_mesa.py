@@ -11,7 +11,7 @@ import gc
 import mesa
 import numpy as np
 import pytest
-from agent_support import ScriptedPathway, mixed_script, run, variant
+from agent_support import ScriptedPathway, baseline_with, mixed_script, run
 from mesa.experimental.mesa_signals import ModelSignals
 
 from sim.agents import Keyworker
@@ -120,7 +120,7 @@ SIZE = 400
 
 def small_scenario():
     """A small catchment that refers often, so that a few days exercise every state."""
-    return variant(
+    return baseline_with(
         workforce={"size": SIZE, "team_size_mean": 10},
         help_seeking={"intercept": -4.0, "manager_referral_probability": 0.01},
     )

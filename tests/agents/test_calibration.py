@@ -10,7 +10,7 @@ assumed 40% while the hub is funded). Once the baseline carries them, merging th
 nothing.
 """
 
-from agent_support import ScriptedPathway, run, therapy_script, variant
+from agent_support import ScriptedPathway, baseline_with, run, therapy_script
 
 from sim.model import HubModel
 
@@ -26,12 +26,12 @@ CALIBRATION = {
 
 
 def calibrated():
-    interventions = [i.model_dump() for i in variant().interventions]
+    interventions = [i.model_dump() for i in baseline_with().interventions]
     if not any(
         i["type"] == "campaign" and i["date"].isoformat() == "2021-04-01" for i in interventions
     ):
         interventions.append(ROUTINE_COMMS)
-    return variant(CALIBRATION, interventions=interventions)
+    return baseline_with(CALIBRATION, interventions=interventions)
 
 
 def test_baseline_calibration():

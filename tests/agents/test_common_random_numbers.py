@@ -9,7 +9,7 @@ the same draws to every worker whose own history is unchanged.
 import numpy as np
 import pandas as pd
 import pytest
-from agent_support import variant
+from agent_support import baseline_with
 from scipy.special import stdtrit
 
 from sim.model import HubModel
@@ -22,7 +22,7 @@ from sim.streams import KeyedStream
 
 def hub(assessment_wte: float = 4.0, screening_servers_per_wte: int = 1):
     """20,000 workers over two years; assessment binds (about 85% busy at 4 WTE)."""
-    return variant(
+    return baseline_with(
         workforce={"size": 20_000},
         simulation={"horizon_days": 730, "warmup_days": 0},
         help_seeking={"intercept": -7.0},

@@ -7,7 +7,7 @@ pathway that treats everyone (start after 5 days, 20 days of therapy).
 """
 
 import pytest
-from agent_support import ScriptedPathway, run, therapy_script, variant
+from agent_support import ScriptedPathway, baseline_with, run, therapy_script
 
 from sim.model import HubModel
 
@@ -19,7 +19,7 @@ LIVELY = {"intercept": -7.0}
 
 
 def simulate(changes: dict, seed: int, days: int = DAYS, wait_days: float = 3.0) -> HubModel:
-    scenario = variant({"workforce": {"size": SIZE}, "help_seeking": LIVELY}, **changes)
+    scenario = baseline_with({"workforce": {"size": SIZE}, "help_seeking": LIVELY}, **changes)
     pathway = ScriptedPathway(therapy_script(5.0, 20.0), wait_days=wait_days)
     return run(HubModel(scenario, pathway, seed=seed), days)
 
@@ -38,7 +38,7 @@ def test_more_supportive_managers_more_self_referrals():
 
 def test_manager_training_raises_referrals():
     training = {"type": "manager_training", "date": "2021-02-01", "converted_share": 1.0}
-    interventions = [i.model_dump() for i in variant().interventions]
+    interventions = [i.model_dump() for i in baseline_with().interventions]
     before = total({}, column="referrals")
     after = total({"interventions": [*interventions, training]}, column="referrals")
     assert after > 1.1 * before
@@ -101,7 +101,7 @@ def test_cultural_competency_raises_uptake_of_racism_affected_staff_and_narrows_
         "help_seeking": {"racism_affected_fit_odds_ratio": 0.4},
     }
     training = {"type": "cultural_competency", "date": "2021-02-01", "fit_odds_ratio_after": 1.0}
-    interventions = [i.model_dump() for i in variant().interventions]
+    interventions = [i.model_dump() for i in baseline_with().interventions]
     with_training = {**base, "interventions": [*interventions, training]}
 
     def uptake(changes):

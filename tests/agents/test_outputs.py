@@ -4,7 +4,7 @@ their stationary distress distribution; the model drives the real pathway adapte
 
 import numpy as np
 import pytest
-from agent_support import RecordingPathway, ScriptedPathway, run, therapy_script, variant
+from agent_support import RecordingPathway, ScriptedPathway, baseline_with, run, therapy_script
 
 from sim.model import HubModel
 from sim.pathway import HubPathway
@@ -12,7 +12,7 @@ from sim.pathway import HubPathway
 
 @pytest.fixture(scope="module")
 def model():
-    scenario = variant(
+    scenario = baseline_with(
         simulation={"warmup_days": 10},
         workforce={"size": 8000},
         help_seeking={"intercept": -6.0},
@@ -51,14 +51,14 @@ def test_group_counts_add_up_to_the_recorded_days(model):
 
 def test_agents_start_in_their_stationary_distress_distribution():
     """No wave in the first months: prevalence on day 0 is where it stays."""
-    scenario = variant(workforce={"size": 20_000}, help_seeking={"intercept": -12.0})
+    scenario = baseline_with(workforce={"size": 20_000}, help_seeking={"intercept": -12.0})
     frame = run(HubModel(scenario, RecordingPathway(), seed=1), 120).daily_frame()
     assert frame.prevalence[0] == pytest.approx(frame.prevalence[60:].mean(), abs=0.01)
     assert 0.45 < frame.prevalence[0] < 0.55  # DF §3 'Baseline probable disorder' (S: 50%)
 
 
 def test_referral_classes_follow_the_hub_shares_and_times_fall_within_the_day():
-    scenario = variant(workforce={"size": 30_000}, help_seeking={"intercept": -6.0})
+    scenario = baseline_with(workforce={"size": 30_000}, help_seeking={"intercept": -6.0})
     pathway = RecordingPathway()
     run(HubModel(scenario, pathway, seed=2), 40)
     classes = np.concatenate([c[3] for c in pathway.calls])
@@ -70,7 +70,7 @@ def test_referral_classes_follow_the_hub_shares_and_times_fall_within_the_day():
 
 
 def test_the_model_drives_the_queue_core_pathway():
-    scenario = variant(workforce={"size": 20_000}, help_seeking={"intercept": -7.0})
+    scenario = baseline_with(workforce={"size": 20_000}, help_seeking={"intercept": -7.0})
     pathway = HubPathway(scenario, seed=3)
     model = run(HubModel(scenario, pathway, seed=3), 90)
     frame = model.daily_frame()

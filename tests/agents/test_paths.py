@@ -3,7 +3,7 @@ seed gives identical numbers and a different seed different ones."""
 
 import numpy as np
 import pytest
-from agent_support import ScriptedPathway, mixed_script, run, variant
+from agent_support import ScriptedPathway, baseline_with, mixed_script, run
 
 from sim.agents import Keyworker
 from sim.behaviour import BLOCK
@@ -18,7 +18,7 @@ SIZE = 2 * BLOCK + 276
 
 def lively_scenario(size: int = SIZE):
     """A small catchment with frequent referrals so that every mechanism acts in 60 days."""
-    return variant(
+    return baseline_with(
         workforce={"size": size, "team_size_mean": 10},
         help_seeking={"intercept": -4.0, "manager_referral_probability": 0.01},
         awareness={"word_of_mouth_share": 0.2},

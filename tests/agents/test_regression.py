@@ -2,7 +2,7 @@
 order shows up here (update the numbers only for an intended change, and say why)."""
 
 import pytest
-from agent_support import ScriptedPathway, run, therapy_script, variant
+from agent_support import ScriptedPathway, baseline_with, run, therapy_script
 
 from sim.model import HubModel
 
@@ -10,7 +10,7 @@ from sim.model import HubModel
 def golden_run():
     """2,000 workers, 120 days, seed 2024, every behaviour parameter the calibration may
     change set explicitly (so applying it to the baseline leaves this run alone)."""
-    scenario = variant(
+    scenario = baseline_with(
         workforce={"size": 2000},
         help_seeking={
             "intercept": -6.0,

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from agent_support import variant
+from agent_support import baseline_with
 
 from sim.behaviour import behaviour_params
 from sim.rules import (
@@ -30,7 +30,7 @@ from sim.workforce import CONFIDENTIALITY_CONCERN, MALE, RACISM_AFFECTED, ROLE_B
 
 @pytest.fixture(scope="module")
 def params():
-    return behaviour_params(variant())
+    return behaviour_params(baseline_with())
 
 
 def test_wave_ramps_up_to_its_peak_and_back():

@@ -5,10 +5,10 @@ import numpy as np
 from agent_support import (
     RecordingPathway,
     ScriptedPathway,
+    baseline_with,
     mixed_script,
     run,
     therapy_script,
-    variant,
 )
 
 from sim.agents import ALLOWED_TRANSITIONS, AgentState
@@ -19,7 +19,7 @@ LIVELY = {"intercept": -4.5, "manager_referral_probability": 0.002}
 
 
 def test_every_agent_is_in_exactly_one_state_and_moves_only_as_allowed():
-    scenario = variant(workforce={"size": 2000}, help_seeking=LIVELY)
+    scenario = baseline_with(workforce={"size": 2000}, help_seeking=LIVELY)
     model = HubModel(scenario, ScriptedPathway(mixed_script), seed=4)
     allowed = np.zeros((len(AgentState), len(AgentState)), bool)
     for a, b in ALLOWED_TRANSITIONS:
@@ -53,7 +53,7 @@ def test_every_agent_is_in_exactly_one_state_and_moves_only_as_allowed():
 
 
 def test_outcome_counts_match_the_pathway():
-    scenario = variant(workforce={"size": 1000}, help_seeking=LIVELY)
+    scenario = baseline_with(workforce={"size": 1000}, help_seeking=LIVELY)
     pathway = ScriptedPathway(therapy_script(start=2.0, length=10.0))
     model = run(HubModel(scenario, pathway, seed=2), 60)
     frame = model.daily_frame()
@@ -71,11 +71,11 @@ def test_referrals_stop_at_closure():
         "workforce": {"size": 3000},
         "help_seeking": LIVELY,
         "interventions": [
-            *[i.model_dump() for i in variant().interventions],
+            *[i.model_dump() for i in baseline_with().interventions],
             {"type": "closure", "date": "2021-05-12"},  # day 100
         ],
     }
-    scenario = variant(changes)
+    scenario = baseline_with(changes)
     assert scenario.simulation.day(scenario.interventions[-1].date) == closure_day
     pathway = RecordingPathway()
     model = run(HubModel(scenario, pathway, seed=3), 160)
@@ -87,7 +87,7 @@ def test_referrals_stop_at_closure():
 
 
 def test_ineligible_sector_does_not_refer_before_its_extension():
-    scenario = variant(workforce={"size": 6000}, help_seeking=LIVELY)
+    scenario = baseline_with(workforce={"size": 6000}, help_seeking=LIVELY)
     (extension_date,) = [
         i.date for i in scenario.interventions if i.type == "eligibility_extension"
     ]
@@ -103,9 +103,9 @@ def test_ineligible_sector_does_not_refer_before_its_extension():
 
 
 def test_the_hub_opens_with_its_first_capacity_step():
-    stages = variant().hub.model_dump()["stages"]
+    stages = baseline_with().hub.model_dump()["stages"]
     stages["screening"]["capacity"][0]["from_date"] = "2021-03-01"  # day 28
-    scenario = variant(workforce={"size": 3000}, help_seeking=LIVELY, hub={"stages": stages})
+    scenario = baseline_with(workforce={"size": 3000}, help_seeking=LIVELY, hub={"stages": stages})
     model = run(HubModel(scenario, RecordingPathway(), seed=6), 60)
     frame = model.daily_frame()
     assert frame.referrals[:28].sum() == 0 and frame.referrals[28:].sum() > 20
@@ -113,7 +113,7 @@ def test_the_hub_opens_with_its_first_capacity_step():
 
 def test_dropouts_wait_out_the_cooldown_before_seeking_again():
     cooldown = 30
-    scenario = variant(
+    scenario = baseline_with(
         workforce={"size": 2000},
         help_seeking={**LIVELY, "disengaged_cooldown_days": cooldown},
     )

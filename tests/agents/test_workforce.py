@@ -3,7 +3,7 @@ consistent (every worker in one team, every team in one organisation of one sect
 
 import numpy as np
 import pytest
-from agent_support import variant
+from agent_support import baseline_with
 
 from sim.streams import stream
 from sim.workforce import (
@@ -19,7 +19,7 @@ N = 200_000
 
 @pytest.fixture(scope="module")
 def scenario():
-    return variant(workforce={"size": N})
+    return baseline_with(workforce={"size": N})
 
 
 @pytest.fixture(scope="module")
@@ -117,17 +117,16 @@ def test_teams_and_organisations_are_consistent(scenario, population):
 
 def test_raising_a_share_only_adds_members():
     """Common random numbers: the same seed with a higher share keeps every earlier member."""
-    low = build_population(variant(workforce={"size": 5000}), stream(3, "workforce"))
-    high = build_population(
-        variant(workforce={"size": 5000, "supportive_manager_share": 0.9}), stream(3, "workforce")
-    )
+    low = build_population(baseline_with(workforce={"size": 5000}), stream(3, "workforce"))
+    supportive = baseline_with(workforce={"size": 5000, "supportive_manager_share": 0.9})
+    high = build_population(supportive, stream(3, "workforce"))
     assert high.team_supportive.sum() > low.team_supportive.sum()
     assert np.all(high.team_supportive[low.team_supportive])
     assert np.array_equal(low.baseline, high.baseline)
 
 
 def test_same_seed_same_population_different_seed_different():
-    scenario = variant(workforce={"size": 3000})
+    scenario = baseline_with(workforce={"size": 3000})
     a = build_population(scenario, stream(1, "workforce"))
     b = build_population(scenario, stream(1, "workforce"))
     c = build_population(scenario, stream(2, "workforce"))
