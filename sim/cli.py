@@ -179,11 +179,17 @@ def _replications(
     stem = Path(args.scenario).stem
     target = Path(args.out) if args.out else None
     target = target or new_results_path(Path(scenario.outputs.directory), stem, started)
-    finished = replicate(run_tables, scenario, count, seed, executor)
+
+    def finished():
+        yield from replicate(run_tables, scenario, count, seed, executor)
+        # Every replication is in: stop the workers now, so that the summary and the charts
+        # are made without them in memory.
+        executor.close()
+
     return write_results(
         target,
         scenario,
-        tqdm(finished, total=count, desc="replications", unit="run", disable=args.quiet),
+        tqdm(finished(), total=count, desc="replications", unit="run", disable=args.quiet),
         seed=seed,
         started=started,
         argv=sys.argv,

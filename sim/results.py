@@ -15,19 +15,25 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 from pydantic import ValidationError
 
-from sim.chart_data import ChartInput, chart_inputs, replication_series
 from sim.metrics import confidence_summary, replication_kpis
 from sim.provenance import environment
 from sim.runner import Run, run
 from sim.scenario import Scenario
 from sim.store import INCOMPLETE, MANIFEST, ResultsFolder, part_counts
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from sim.chart_data import ChartInput
+
+# The charts' code (matplotlib) is imported only where charts are made: a `hubsim run`
+# process holds it only at the end, when its workers have stopped (peak memory).
 
 
 class ResultsFolderError(Exception):
@@ -48,7 +54,7 @@ def replication_tables(run: Run) -> dict[str, pd.DataFrame]:
     tables = {
         "kpis": pd.DataFrame([{"replication": run.replication, **replication_kpis(run)}]),
         "timings": pd.DataFrame({"replication": [run.replication], "seconds": [run.seconds]}),
-        **replication_series(run),
+        **_chart_data().replication_series(run),
     }
     if outputs.daily_series:
         daily = run.queue.records.daily()
@@ -240,7 +246,7 @@ class Results:
 
     def chart_inputs(self) -> dict[str, ChartInput]:
         """Every chart's plot function and input frames, by chart name."""
-        return chart_inputs(self)
+        return _chart_data().chart_inputs(self)
 
     def charts(self) -> dict[str, Figure]:
         """Every chart as a new matplotlib figure, by name (the files of `charts/`)."""
@@ -277,3 +283,9 @@ def load(path: str | Path) -> Results:
             f"of hubsim: {error}"
         ) from error
     return Results(path, scenario)
+
+
+def _chart_data():
+    from sim import chart_data
+
+    return chart_data
