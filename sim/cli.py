@@ -110,10 +110,9 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         import pandas as pd
 
-        from sim.metrics import confidence_summary
-
-        summary = confidence_summary(pd.read_csv(folder / "kpis.csv"))
-        summary = summary.drop(columns="description")  # in summary.csv; too wide for a terminal
+        summary = pd.read_csv(folder / "summary.csv")  # as written: no second computation
+        # The scenario is in the header, the descriptions in the file: too wide for a terminal.
+        summary = summary.drop(columns=["scenario", "description"])
         print(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"results: {folder}")
     return EXIT_OK
@@ -123,9 +122,9 @@ def _fits(args: argparse.Namespace, scenario: Scenario, count: int) -> bool:
     """Refuse (False, with the estimate) a run whose memory this machine cannot hold; say
     how long a run of more than a minute will take (see `sim.estimate`)."""
     from sim.estimate import available_memory_bytes, estimate
-    from sim.execution import available_cores
+    from sim.execution import local_workers
 
-    workers = 1 if args.scheduler else min(args.workers or available_cores(), count)
+    workers = 1 if args.scheduler else local_workers(args.workers, count)
     need = estimate(scenario, count, workers)
     if not args.scheduler:  # a cluster's memory is its own
         limit = args.max_memory * 1e9 if args.max_memory else available_memory_bytes()

@@ -97,12 +97,17 @@ def make_executor(
     """
     if scheduler is not None:
         return DaskExecutor(scheduler=scheduler)
+    count = local_workers(workers, items)
+    return SerialExecutor() if count == 1 else ProcessExecutor(count)
+
+
+def local_workers(workers: int | None = None, items: int | None = None) -> int:
+    """How many local processes `make_executor` uses: `workers`, else every available core,
+    and never more than `items` (when known)."""
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, found {workers}")
     count = workers or available_cores()
-    if items is not None:
-        count = max(1, min(count, items))
-    return SerialExecutor() if count == 1 else ProcessExecutor(count)
+    return count if items is None else max(1, min(count, items))
 
 
 def _run_batch[T, R](

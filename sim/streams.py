@@ -51,7 +51,7 @@ def streams(
 class KeyedStream:
     """Random numbers keyed by what they are about, not by when they are drawn.
 
-    ``KeyedStream(seed, "recovery", replication).generator((worker, episode))`` gives the same
+    ``KeyedStream(seed, "recovery", replication).at((worker, episode))`` gives the same
     generator for the same key whatever else has happened in the run: no other draw, before or
     after, can shift it. That keeps common random numbers across scenarios when the *order* of
     events differs: in two arms of a comparison one extra referral on day 90 would shift every
