@@ -19,7 +19,7 @@ from sim.scenario.distributions import Distribution, Empirical, Exponential, Fix
 from sim.scenario.interventions import ExternalInitiative
 from sim.scenario.model import ALL_CLASSES
 from sim.scenario.pathway import EXIT, ExternalService, HubStage, Transfer
-from sim.scenario.staffing import WHOLE, hub_staffing
+from sim.scenario.staffing import full_and_part_time, hub_staffing
 from sim.streams import KeyedStream, stream
 
 
@@ -56,11 +56,10 @@ def hub_servers(scenario: Scenario, name: str) -> tuple[list[float], list[int]]:
     staffing = hub_staffing(scenario, name)
     for j, (start, _, servers) in enumerate(staffing):
         end = staffing[j + 1][0] if j + 1 < len(staffing) else horizon
-        whole = math.floor(servers + WHOLE)
-        part = servers - whole
+        whole, part = full_and_part_time(servers)
         times.append(float(start))
         counts.append(whole)
-        if part <= WHOLE:
+        if not part:
             continue
         week = 7 * math.floor(start / 7)
         while week < end:

@@ -6,6 +6,8 @@ without loading the simulation kernels.
 
 from __future__ import annotations
 
+import math
+
 from sim.scenario.interventions import Closure, StaffingChange
 from sim.scenario.model import Scenario
 
@@ -20,6 +22,14 @@ def closure_day(scenario: Scenario) -> int | None:
 
 WHOLE = 1e-9
 """Servers within this of a whole number are that number (0.1 WTE x 10 is 1 server)."""
+
+
+def full_and_part_time(servers: float) -> tuple[int, float]:
+    """Full-time servers, and the share of each week a part-time one is there (0 if none):
+    2.5 servers are (2, 0.5)."""
+    whole = math.floor(servers + WHOLE)
+    part = servers - whole
+    return whole, part if part > WHOLE else 0.0
 
 
 def hub_staffing(scenario: Scenario, name: str) -> list[tuple[int, float, float]]:

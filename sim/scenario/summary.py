@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 from sim.scenario.interventions import StaffingChange
 from sim.scenario.model import Scenario
 from sim.scenario.pathway import AgentDemand, PoissonDemand
-from sim.scenario.staffing import WHOLE, hub_staffing
+from sim.scenario.staffing import full_and_part_time, hub_staffing
 
 
 def describe(
@@ -76,8 +75,7 @@ def describe(
 
 def _servers(servers: float) -> str:
     """E.g. "3 servers", or "2.5 servers (2 + 1 part-time, 50% of each week)"."""
-    whole = math.floor(servers + WHOLE)
-    part = servers - whole
-    if part <= WHOLE:
+    whole, part = full_and_part_time(servers)
+    if not part:
         return f"{whole} server{'s' * (whole != 1)}"
     return f"{servers:g} servers ({whole} + 1 part-time, {part:.0%} of each week)"
