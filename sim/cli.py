@@ -14,25 +14,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.cli_args import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    RAW,
+    add_executor_options,
+    add_set_option,
+    examples,
+    load_with_overrides,
+    positive_float,
+    replication_count,
+    seed_value,
+)
+
 if TYPE_CHECKING:
     from sim.execution import Executor
     from sim.scenario import Scenario
 
 # Everything of hubsim's own is imported inside the commands, inside main's handling of
 # Ctrl-C: importing this module is instant, so an interrupt at start-up is one line too.
-
-EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-
-
-def _load(file: str, settings: list[str]) -> Scenario:
-    """A scenario file with the `--set PATH=VALUE` overrides applied, validated whole."""
-    from sim.scenario import load_scenario, variant
-    from sim.scenario.variant import SET_OPTION, parse_overrides
-
-    scenario = load_scenario(file)
-    if not settings:
-        return scenario
-    return variant(scenario, parse_overrides(settings), origin=SET_OPTION)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -42,7 +43,7 @@ def _validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for file in args.files:
         try:
-            scenario = _load(file, args.overrides)
+            scenario = load_with_overrides(file, args.overrides)
         except ScenarioError as error:
             print(error, file=sys.stderr)
             count = len(error.problems)
@@ -65,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
     from sim.scenario import ScenarioError
 
     try:
-        scenario = _load(args.scenario, args.overrides)
+        scenario = load_with_overrides(args.scenario, args.overrides)
     except ScenarioError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
@@ -196,57 +197,6 @@ def _replications(
     )
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, found {value}")
-    return value
-
-
-MAX_REPLICATIONS = 100_000
-"""The scenario schema's own limit (`simulation.replications`)."""
-
-
-def _replication_count(text: str) -> int:
-    value = _positive_int(text)
-    if value > MAX_REPLICATIONS:
-        raise argparse.ArgumentTypeError(f"must be at most {MAX_REPLICATIONS:,}, found {value:,}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, found {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a number above 0, found {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    value = int(text)
-    if not 0 <= value < 2**63:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63 - 1, found {value}")
-    return value
-
-
-def _add_set_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--set",  # sim.scenario.variant.SET_OPTION
-        action="append",
-        default=[],
-        dest="overrides",
-        metavar="PATH=VALUE",
-        help="change one value, e.g. --set hub.stages.assessment.capacity[0].wte=4.5 "
-        "(VALUE is YAML; repeatable; checked like a scenario file)",
-    )
-
-
-def _examples(*commands: str) -> str:
-    return "examples:\n" + "\n".join(f"  {command}" for command in commands)
-
-
 def _version() -> str:
     """The version line, e.g. "hubsim 0.1.0 (commit abc123...)", from git if a checkout."""
     from sim import __version__
@@ -275,12 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hubsim",
         description="Demand, capacity and waiting lists for staff mental-health hubs.",
-        epilog=_examples(
+        epilog=examples(
             "hubsim validate scenarios/baseline.yaml",
             "hubsim run scenarios/baseline.yaml -n 4",
             "hubsim run --help",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RAW,
     )
     parser.add_argument(
         "--version", action=_VersionAction, help="print the version and the commit, and exit"
@@ -290,66 +240,55 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser(
         "validate",
         help="check scenario files and print what they resolve to",
-        epilog=_examples(
+        epilog=examples(
             "hubsim validate scenarios/*.yaml",
             "hubsim validate scenarios/baseline.yaml --set workforce.size=20000",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RAW,
     )
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario YAML files")
     validate.add_argument("-q", "--quiet", action="store_true", help="only say valid or not")
-    _add_set_option(validate)
+    add_set_option(validate)
     validate.set_defaults(handler=_validate)
 
     schema = commands.add_parser(
         "schema",
         help="print the scenario JSON Schema (for editors)",
-        epilog=_examples("hubsim schema > hubsim.schema.json"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=examples("hubsim schema > hubsim.schema.json"),
+        formatter_class=RAW,
     )
     schema.set_defaults(handler=_schema)
 
     run = commands.add_parser(
         "run",
         help="run a scenario and write a results folder",
-        epilog=_examples(
+        epilog=examples(
             "hubsim run scenarios/baseline.yaml",
             "hubsim run scenarios/baseline.yaml -n 20 --seed 7 --out results/baseline-n20",
             "hubsim run scenarios/baseline.yaml --set 'hub.stages.assessment.capacity[0].wte=4'",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RAW,
     )
     run.add_argument("scenario", metavar="SCENARIO", help="scenario YAML file")
     run.add_argument(
         "-n",
         "--replications",
-        type=_replication_count,
+        type=replication_count,
         help="replications (default: the scenario's; at most 100,000)",
     )
     run.add_argument(
         "--max-memory",
-        type=_positive_float,
+        type=positive_float,
         metavar="GB",
         help="refuse a run estimated to need more memory than this (default: what is free)",
     )
-    run.add_argument("--seed", type=_seed, help="root seed (default: the scenario's)")
+    run.add_argument("--seed", type=seed_value, help="root seed (default: the scenario's)")
     run.add_argument(
         "--out", metavar="DIR", help="results folder to create (default: a new one under results/)"
     )
-    where = run.add_mutually_exclusive_group()
-    where.add_argument(
-        "--workers",
-        type=_positive_int,
-        metavar="N",
-        help="local worker processes (default: every core; 1 runs in this process)",
-    )
-    where.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run on the workers of this Dask scheduler (e.g. tcp://10.0.0.5:8786)",
-    )
+    add_executor_options(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
-    _add_set_option(run)
+    add_set_option(run)
     run.set_defaults(handler=_run)
     return parser
 
