@@ -74,10 +74,12 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.out:
         try:
-            ResultsFolder(Path(args.out)).check()  # before any work, not after the run
+            cleared = ResultsFolder(Path(args.out)).check()  # before any work, not after
         except (ResultsExistError, ResultsPathError) as error:
             print(error, file=sys.stderr)
             return EXIT_INVALID
+        if cleared:  # a stale .partial of a killed run, moved aside or removed
+            print(f"hubsim: {cleared}", file=sys.stderr)
     # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
     from sim.execution import SchedulerUnreachableError, make_executor
 

@@ -9,18 +9,26 @@ replications, and a run that stops keeps every replication it finished, with an
 (`pandas.read_parquet(folder / "visits")`, pyarrow datasets, polars, duckdb).
 
 Nothing is ever overwritten or deleted: not a finished folder, and not a `.partial` folder
-(a stopped run's finished work, or a run still writing).
+(a stopped run's finished work, or a run still writing). The one exception is a stale
+`.partial`, one that a lock file proves was made by a run that is now dead
+(`sim.run_lock`): it is cleared out of the way, and reported. If it holds finished work (a
+replication's parts), it is moved aside to `<folder>.incomplete-<time>`, never deleted; only
+a stale folder with no finished work in it is removed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from sim.run_lock import LOCK_FILE, RunLock
 
 PARTIAL_SUFFIX = ".partial"
 MANIFEST = "manifest.json"
@@ -84,15 +92,15 @@ class ResultsFolder:
         self.path = Path(path)
         self.work = _partial(self.path)
 
-    def check(self) -> None:
+    def check(self) -> str | None:
         """Refuse, before anything is simulated, a folder that could not be created: one that
-        exists (finished or `.partial`), a link to nowhere, a name the file system refuses,
-        or a parent that is a file or not writable."""
-        in_the_way = ResultsExistError(
-            f"{self.work}: an unfinished results folder is in the way (a run that "
-            "stopped, whose finished replications it keeps, or a run still writing); "
-            "it is never deleted. Choose another --out, or move or delete that folder."
-        )
+        exists (finished, or a `.partial` of a live run or of no provable owner), a link to
+        nowhere, a name the file system refuses, or a parent that is a file or not writable.
+
+        A stale `.partial` (its lock names a dead run) is cleared out of the way first
+        (:meth:`_clear_stale`); the returned text says what was done with it (None if there
+        was none), for the user to read."""
+        cleared = None
         try:
             if self.path.exists():
                 raise ResultsExistError(
@@ -100,7 +108,7 @@ class ResultsFolder:
                     "Choose another --out, or move or delete that folder."
                 )
             if self.work.exists() or self.work.is_symlink():
-                raise in_the_way
+                cleared = self._clear_stale()
             if self.path.is_symlink():  # a link to nowhere: renaming onto it would replace it
                 raise ResultsPathError(
                     f"{self.path}: is a symbolic link to {os.readlink(self.path)!r}, which "
@@ -113,11 +121,53 @@ class ResultsFolder:
             raise ResultsPathError(_cannot_create(self.work, "a file is in the way"))
         if not os.access(parent, os.W_OK | os.X_OK):
             raise ResultsPathError(_cannot_create(self.work, f"{parent} is not writable"))
+        return cleared
+
+    def _clear_stale(self) -> str:
+        """Move a stale `.partial` out of the way (aside if it holds finished work, removed
+        if not) and say so; refuse one that is not provably stale."""
+        lock = RunLock.read(self.work) if self.work.is_dir() else None
+        if lock is None:
+            raise ResultsExistError(
+                f"{self.work}: an unfinished results folder is in the way, with no lock file of"
+                " a hubsim run that would prove it stale; it is never deleted. Choose another "
+                "--out, or move or delete that folder."
+            )
+        if not lock.is_dead():
+            raise ResultsExistError(
+                f"{self.work}: another run is writing here ({lock.describe()}), or one on a "
+                "host this machine cannot check; it is never deleted. Choose another --out."
+            )
+        left_by = f"left by a run that is no longer running ({lock.describe()})"
+        if not _holds_work(self.work):
+            shutil.rmtree(self.work)
+            return f"{self.work}: removed, {left_by}; it held no finished replication"
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.incomplete-{stamp}")
+        number = 2
+        while aside.exists():
+            aside = self.path.with_name(f"{self.path.name}.incomplete-{stamp}-{number}")
+            number += 1
+        try:
+            self.work.rename(aside)
+        except FileNotFoundError:  # another run cleared it first
+            return f"{self.work}: cleared by another run, {left_by}"
+        (aside / LOCK_FILE).unlink(missing_ok=True)
+        if not (aside / INCOMPLETE).exists():
+            counts = part_counts(aside)
+            (aside / INCOMPLETE).write_text(
+                f"This run was stopped ({left_by}) before it finished.\n"
+                f"Parts written per table: {counts}\n",
+                encoding="utf-8",
+            )
+        return f"{self.work}: {left_by}; moved to {aside}, which keeps its finished work"
 
     def open(self) -> ResultsFolder:
         """Create the working folder (atomically: of two runs on the same folder, exactly one
-        gets it); refuse as :meth:`check` does."""
-        self.check()
+        gets it) with this process's lock in it; refuse as :meth:`check` does."""
+        cleared = self.check()
+        if cleared:
+            warnings.warn(cleared, stacklevel=2)
         try:
             self.work.parent.mkdir(parents=True, exist_ok=True)
             self.work.mkdir()
@@ -129,6 +179,7 @@ class ResultsFolder:
             raise ResultsPathError(_cannot_create(self.work, "a file is in the way")) from None
         except OSError as error:  # a read-only file system, a name too long, ...
             raise ResultsPathError(_cannot_create(self.work, error.strerror or error)) from None
+        RunLock.of_this_process().write(self.work)
         return self
 
     def parts(self, replication: int, tables: dict[str, pd.DataFrame]) -> list[Path]:
@@ -206,5 +257,16 @@ class ResultsFolder:
         )
         if self.path.exists():
             raise ResultsExistError(f"{self.path}: appeared while the run was writing")
+        (self.work / LOCK_FILE).unlink()
         self.work.rename(self.path)
         return self.path
+
+
+def _holds_work(folder: Path) -> bool:
+    """Whether `folder` holds any file but the tool's bookkeeping (the lock, the INCOMPLETE
+    note, hidden half-written files): finished work that must not be deleted."""
+    bookkeeping = {LOCK_FILE, INCOMPLETE}
+    return any(
+        path.is_file() and path.name not in bookkeeping and not path.name.startswith(".")
+        for path in folder.rglob("*")
+    )

@@ -4,6 +4,7 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
+from sim.run_lock import LOCK_FILE
 from sim.store import ResultsExistError, ResultsFolder, new_results_path, part_counts
 
 
@@ -61,7 +62,8 @@ def test_a_replication_is_written_whole_or_not_at_all(tmp_path):
     broken = frames() | {"visits": pd.DataFrame({"mixed": [1, "one"]})}  # Parquet refuses
     with pytest.raises(Exception, match="mixed"):
         folder.parts(4, broken)
-    assert not [p for p in folder.work.rglob("*") if p.is_file()], "no part of replication 4"
+    written = [p.name for p in folder.work.rglob("*") if p.is_file()]
+    assert written == [LOCK_FILE], "no part of replication 4, only the run's lock"
 
 
 def test_a_stopped_run_says_what_it_finished(tmp_path):
