@@ -267,3 +267,19 @@ GOLDEN = [0.18226024710516753, 0.5927152317880795, 0.8536585365853658]
 def test_advance_refuses_a_bad_until(until):
     with pytest.raises(ValueError, match="until"):
         QueueCore(hub_network(), seed=1).advance(until)
+
+
+def test_thousands_of_capacity_changes_fit_the_event_heap_and_are_respected():
+    # A part-time server is two capacity changes a week: years of them once overflowed the
+    # heap that set-up fills (memory corruption, then a crash).
+    times = [0.0]
+    counts = [0]
+    for week in range(1500):
+        times += [7.0 * week + 0.01, 7.0 * week + 3.5]
+        counts += [1, 0]
+    net = Network([Stage("a", servers=(times, counts), service=Dist.exponential(0.05))])
+    r = simulate(net, PoissonDemand(2.0), horizon_days=7.0 * 1500, seed=3).records
+    started = r.visit_start[~np.isnan(r.visit_start)]
+    assert started.size > 1000
+    assert np.all(started % 7.0 >= 0.01 - 1e-9)
+    assert np.all(started % 7.0 < 3.5), "nobody starts while the part-timer is away"
