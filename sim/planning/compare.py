@@ -217,7 +217,10 @@ def paired_differences(
         with its Student-t interval (NaN from fewer than two pairs), and the difference as
         a share of the base mean.
     """
-    arms = {name: frame.set_index("replication").sort_index() for name, frame in kpis.groupby("scenario")}
+    arms = {
+        name: frame.set_index("replication").sort_index()
+        for name, frame in kpis.groupby("scenario")
+    }
     reference = arms[base]
     rows = []
     for variant in variants:

@@ -127,9 +127,7 @@ def servers_needed(
         return 1
 
     def meets(c: int) -> bool:
-        value = measure(
-            what, c, arrival_rate, mean_service, days=days, mean_patience=mean_patience
-        )
+        value = measure(what, c, arrival_rate, mean_service, days=days, mean_patience=mean_patience)
         return value >= threshold if what == "share_within" else value <= threshold
 
     # The stage must at least keep up (without patience), so start just above the load.

@@ -102,9 +102,7 @@ def replications_needed(
         `precision` and stays so for the look-ahead's further replications (all of them
         among `values`); None if `values` do not show one yet.
     """
-    widths = [
-        relative_half_width(values[:n], confidence) for n in range(1, len(values) + 1)
-    ]
+    widths = [relative_half_width(values[:n], confidence) for n in range(1, len(values) + 1)]
     for n in range(MIN_REPLICATIONS, len(values) + 1):
         if widths[n - 1] > precision:
             continue
@@ -146,9 +144,7 @@ class Guidance:
 
     def describe(self) -> str:
         """One plain sentence for the terminal."""
-        shown = ", ".join(
-            f"{kpi} ±{width:.1%}" for kpi, width in self.half_widths.items()
-        )
+        shown = ", ".join(f"{kpi} ±{width:.1%}" for kpi, width in self.half_widths.items())
         if self.chosen is None:
             return (
                 f"auto-replications: {self.run} replications (the most allowed) did not reach "
@@ -204,9 +200,7 @@ def sequential[R](
             yield replication, result
         done = stop
         guidance.run = done
-        series = {
-            kpi: [values[r].get(kpi, math.nan) for r in range(done)] for kpi in guidance.kpis
-        }
+        series = {kpi: [values[r].get(kpi, math.nan) for r in range(done)] for kpi in guidance.kpis}
         # A KPI no replication measured (e.g. no waits at a closed stage) cannot be watched.
         series = {kpi: v for kpi, v in series.items() if np.isfinite(v).any()}
         guidance.needed = {
@@ -225,3 +219,68 @@ def sequential[R](
     guidance.half_widths = {
         kpi: relative_half_width(v[:upto], guidance.confidence) for kpi, v in series.items()
     }
+
+
+def watched_kpis(scenario) -> list[str]:
+    """The KPIs `hubsim run --auto-replications` watches: every target's share within its
+    days and every hub stage's mean wait (referrals per month if there are neither)."""
+    kpis = [f"target.{name}.share_within" for name in scenario.targets]
+    kpis += [f"{stage}.wait_mean_days" for stage in scenario.hub.stages]
+    return kpis or ["referrals_per_month"]
+
+
+def auto_replications[R](
+    function: Callable[[object, int, int], R],
+    scenario,
+    seed: int,
+    executor,
+    kpis_of: Callable[[R], dict[str, float]],
+    *,
+    precision: float,
+    max_replications: int,
+    confidence: float = 0.95,
+) -> tuple[Iterator[tuple[int, R]], Guidance]:
+    """Replications of `function(scenario, seed, replication)` on `executor` until the
+    replication algorithm is satisfied on `watched_kpis(scenario)`: the stream of
+    `(replication, result)` to store, and the `Guidance` it fills in as it goes."""
+    from functools import partial
+
+    guidance = Guidance(precision, confidence, watched_kpis(scenario))
+    task = partial(function, scenario, seed)
+
+    def results(replications: range) -> Iterator[tuple[int, R]]:
+        for index, result in executor.map(task, replications):
+            yield replications[index], result
+
+    stream = sequential(
+        results,
+        kpis_of,
+        guidance,
+        first=MIN_REPLICATIONS + K_LIMIT,
+        step=max(1, executor.workers),
+        max_replications=max_replications,
+    )
+    return stream, guidance
+
+
+def warmup_advice(waiting, warmup_days: int) -> list[str]:
+    """MSER-5 on each stage's people waiting (the mean over replications, day by day of
+    the measured window): one line per stage whose series has not settled at its start."""
+    lines = []
+    mean = waiting.groupby(["stage", "day"], observed=True)["waiting"].mean()
+    for stage, series in mean.groupby(level="stage", observed=True):
+        values = series.to_numpy()
+        cut = mser5(values)
+        if cut and cut >= BATCH * (len(values) // BATCH // 2):
+            lines.append(
+                f"warm-up: people waiting for {stage} do not settle within the run (MSER-5 "
+                "cuts the most it may): a longer warm-up will not help; is it overloaded, or "
+                "is its demand or capacity changing over time?"
+            )
+        elif cut:
+            lines.append(
+                f"warm-up: people waiting for {stage} settle after about {cut} days of the "
+                f"measured window (MSER-5); consider simulation.warmup_days: "
+                f"{warmup_days + cut} (now {warmup_days})"
+            )
+    return lines
