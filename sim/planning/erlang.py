@@ -76,9 +76,14 @@ def erlang_a_mean_wait(
     """Mean wait in queue of all arrivals in M/M/c+M (Erlang A): E[Q] / lambda, from the
     stationary law of the chain with death rate min(n, c) mu + max(n - c, 0) theta."""
     mu, theta = 1.0 / mean_service, 1.0 / mean_patience
-    # Enough states that the tail is negligible: the queue settles where abandonment
-    # balances the excess of arrivals over service.
-    top = servers + int(10 * (arrival_rate / theta + math.sqrt(arrival_rate / theta + 1))) + 100
+    # Enough states that the tail is negligible: beyond c the chain's ratio is at most
+    # lambda / (c mu) (geometric tail), and past lambda / theta abandonment alone brings it
+    # below 1.
+    settles = 10 * (arrival_rate / theta + math.sqrt(arrival_rate / theta + 1))
+    ratio = arrival_rate / (servers * mu)
+    if ratio < 1:
+        settles = min(settles, math.log(1e-18) / math.log(ratio))
+    top = servers + int(settles) + 100
     n = np.arange(1, top)
     deaths = np.minimum(n, servers) * mu + np.maximum(n - servers, 0) * theta
     log_p = np.concatenate([[0.0], np.cumsum(np.log(arrival_rate) - np.log(deaths))])
