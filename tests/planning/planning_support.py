@@ -3,9 +3,8 @@ a small agent hub (small-agents.yaml), none of them the baseline."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
+from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 SMALL_AGENTS = HERE / "small-agents.yaml"
