@@ -148,11 +148,11 @@ class Guidance:
         if self.chosen is None:
             return (
                 f"auto-replications: {self.run} replications (the most allowed) did not reach "
-                f"±{self.precision:.0%} at {self.confidence:.0%} confidence; reached: {shown}"
+                f"±{self.precision * 100:g}% at {self.confidence:.0%} confidence; reached: {shown}"
             )
         return (
             f"auto-replications: {self.chosen} replications give a {self.confidence:.0%} CI "
-            f"within ±{self.precision:.0%} of the mean (Hoad, Robinson & Davies 2010; "
+            f"within ±{self.precision * 100:g}% of the mean (Hoad, Robinson & Davies 2010; "
             f"{self.run} run to check it holds): {shown}"
         )
 
