@@ -42,6 +42,7 @@ import numpy as np
 from scipy.special import stdtr, stdtrit
 
 from sim.execution import Executor, SerialExecutor
+from sim.kpis import kpi_spec
 from sim.planning import erlang
 from sim.planning.target_expr import TargetExpr, parse_target
 from sim.scenario import Scenario, variant
@@ -199,7 +200,9 @@ class CapacityAnswer:
                 f"{self.unit} tried on {self.stage} (up to {max(self.final):g}); widen --range"
             )
         chosen = self.final[self.answer]
+        spec = kpi_spec(self.target.kpi).kpi
         mean, low, high = chosen.interval()
+        low, high = max(low, spec.low), min(high, spec.high)
         below = self.final.get(round(self.answer - self.step, 9))
         line = (
             f"{self.stage}: {self.answer:g} {self.unit} meet {self.target.text} with "
@@ -547,9 +550,12 @@ def capacity(
 
 def curve(answer: CapacityAnswer) -> Iterator[dict]:
     """The capacity curve's points: per level tried (its most trusted evaluation), the
-    KPI's mean and 95% CI, the model and the decision."""
+    KPI's mean and 95% CI (clipped to the KPI's declared range), the model and the
+    decision."""
+    spec = kpi_spec(answer.target.kpi).kpi
     for level, candidate in answer.final.items():
         mean, low, high = candidate.interval()
+        low, high = (float(np.clip(bound, spec.low, spec.high)) for bound in (low, high))
         yield {
             "level": level,
             "mean": mean,

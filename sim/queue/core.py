@@ -98,7 +98,9 @@ class QueueCore:
         self._rngs = Streams(*(stream(seed, name, replication) for name in STREAM_NAMES))
         n0 = sum(len(s.backlog.ages) for s in network.stages if s.backlog is not None)
         S = len(network.stages)
-        room = 1024 + (S + 2) * n0
+        # The set-up pushes every dated capacity change onto the event heap at once (a
+        # part-time server over ten years is over a thousand), so room for all of them.
+        room = 1024 + (S + 2) * n0 + self._net.cap_time.shape[0]
         self._state: State = allocate(S, network.n_classes, room)
         self._state.core.si[I_LOG_ON] = int(log_events)
         self._state = ensure_room(self._state, n0, room, 1)

@@ -11,11 +11,22 @@ from sim.planning.replications import replications_needed
 
 
 def test_auto_replications_stop_when_every_watched_kpi_is_precise(tmp_path, capsys):
-    scenario = write_mmc(tmp_path, arrivals_per_day=8, mean_service_days=0.5, servers=5,
-                         horizon_days=465)
+    scenario = write_mmc(
+        tmp_path, arrivals_per_day=8, mean_service_days=0.5, servers=5, horizon_days=465
+    )
     out = tmp_path / "auto"
-    argv = ["run", str(scenario), "--auto-replications", "--precision", "0.1", "--out",
-            str(out), "--workers", "1", "-q"]
+    argv = [
+        "run",
+        str(scenario),
+        "--auto-replications",
+        "--precision",
+        "0.1",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "-q",
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     said = re.search(r"auto-replications: (\d+) replications give .* \((?:.*); (\d+) run", printed)
@@ -28,11 +39,24 @@ def test_auto_replications_stop_when_every_watched_kpi_is_precise(tmp_path, caps
 
 
 def test_auto_replications_stop_at_the_maximum_given(tmp_path, capsys):
-    scenario = write_mmc(tmp_path, arrivals_per_day=8, mean_service_days=0.5, servers=5,
-                         horizon_days=200)
+    scenario = write_mmc(
+        tmp_path, arrivals_per_day=8, mean_service_days=0.5, servers=5, horizon_days=200
+    )
     out = tmp_path / "capped"
-    argv = ["run", str(scenario), "--auto-replications", "--precision", "0.001", "-n", "9",
-            "--out", str(out), "--workers", "1", "-q"]
+    argv = [
+        "run",
+        str(scenario),
+        "--auto-replications",
+        "--precision",
+        "0.001",
+        "-n",
+        "9",
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "-q",
+    ]
     assert main(argv) == 0
     assert "9 replications (the most allowed) did not reach ±0.1%" in capsys.readouterr().out
     assert json.loads((out / "manifest.json").read_text())["replications"] == 9
