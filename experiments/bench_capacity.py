@@ -40,7 +40,7 @@ def main() -> None:
             )
             print(f"{name}: {answer.describe()} [{answer.seconds:.1f} s]")
             for candidate in answer.candidates:
-                mean, low, high = candidate.interval()
+                mean = candidate.interval()[0]
                 print(
                     f"  {candidate.level:6g} {answer.unit} {candidate.model:33s} "
                     f"n={candidate.replications:3d} mean={mean:.4f} "
