@@ -35,9 +35,7 @@ def main() -> None:
         for name, (file, stage, target) in QUESTIONS.items():
             if name == "baseline":
                 target = args.baseline_target
-            answer = capacity(
-                load_scenario(file), stage=stage, target=target, executor=executor
-            )
+            answer = capacity(load_scenario(file), stage=stage, target=target, executor=executor)
             print(f"{name}: {answer.describe()} [{answer.seconds:.1f} s]")
             for candidate in answer.candidates:
                 mean = candidate.interval()[0]

@@ -7,7 +7,8 @@ from sim.queue import Dist, Network, PoissonDemand, Stage, simulate
 
 
 def test_thousands_of_capacity_changes_run_and_are_honoured():
-    # 3 servers, a fourth on for the first half of every week: 2 changes a week for 12 years: 1,200 changes, more than the 1,024 rows first allocated.
+    # 3 servers and a fourth for the first half of every week, for 12 years: 1,200 changes,
+    # more than the 1,024 rows first allocated.
     times, counts = [0.0], [3]
     for week in range(600):
         times += [7.0 * week + 1e-6, 7.0 * week + 3.5]
