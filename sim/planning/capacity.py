@@ -58,7 +58,7 @@ FIRST_REPLICATIONS = 5
 """Replications every candidate gets first (and added in rounds of this many)."""
 MAX_REPLICATIONS = 40
 """Most replications for one candidate before an undecided one counts as failing."""
-PILOT_REPLICATIONS = 8
+PILOT_REPLICATIONS = 5
 """Replications of the pilot with agents (the referrals every screening replays)."""
 
 

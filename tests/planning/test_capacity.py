@@ -9,7 +9,17 @@ from planning_support import SMALL_AGENTS, mmc_text, write_mmc
 
 from sim.cli import main
 from sim.planning import erlang
-from sim.planning.capacity import FULL, SCREEN, CapacityError, _Search, capacity, with_capacity
+from sim.planning.capacity import (
+    FULL,
+    SCREEN,
+    CapacityError,
+    _Search,
+    capacity,
+    full_value,
+    pilot_replication,
+    replayed_value,
+    with_capacity,
+)
 from sim.scenario import load_scenario
 
 
@@ -205,3 +215,13 @@ def test_capacity_range_outside_the_schema_is_refused(tmp_path):
     )
     with pytest.raises(CapacityError, match="10,000 WTE"):
         capacity(scenario, stage="stage1", target="p90_wait_days <= 1", wte_range=(1, 20_000))
+
+
+def test_replaying_the_agents_referrals_at_their_capacity_reproduces_the_full_model():
+    # Same referrals, same keyed draws per client, same capacity: the queue core alone must
+    # give exactly the full model's KPI (the screening differs only by the feedback of waits).
+    scenario = load_scenario(SMALL_AGENTS)
+    kpi = "target.assessment_2_weeks.share_within"
+    pilot = pilot_replication(scenario, 11, "assessment", 1)
+    assert pilot.times.size > 500
+    assert replayed_value(scenario, 11, kpi, (1, pilot)) == full_value(scenario, 11, kpi, 1)

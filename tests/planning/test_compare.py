@@ -104,3 +104,11 @@ def test_hubsim_compare_bad_input_exits_2(mmc_file, tmp_path, capsys, extra, mes
     assert main(["compare", str(mmc_file), *extra, "--out", str(tmp_path / "x")]) == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_compare_and_capacity_are_exported_from_sim():
+    import sim
+    from sim.planning.capacity import capacity
+
+    assert sim.compare is compare
+    assert sim.capacity is capacity
