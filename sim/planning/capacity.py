@@ -410,23 +410,44 @@ class _Search:
         return index
 
 
+@dataclass(frozen=True)
+class Grid:
+    """The levels searched: `low`, `low + step`, ... up to `high` (not stored: the grid of
+    places can have millions of levels, of which the search visits a handful)."""
+
+    low: float
+    step: float
+    count: int
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> float:
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return round(self.low + self.step * index, 9)
+
+    def nearest(self, level: float) -> int:
+        """The index of the lowest level at or above `level` (the last if none is)."""
+        index = math.ceil((level - self.low) / self.step - 1e-9)
+        return min(max(index, 0), self.count - 1)
+
+
 def _grid(
     scenario: Scenario, stage: str, step: float, levels: tuple[float, float] | None
-) -> tuple[np.ndarray, str]:
+) -> tuple[Grid, str]:
     external = stage in scenario.external
     unit = "places" if external else "WTE"
     if external:
         step = max(1, round(step))
     low, high = levels if levels is not None else (step, 10_000_000 if external else 10_000)
+    if external:
+        low, high = max(1, math.ceil(low)), math.floor(high)
     if not 0 < low <= high:
         raise CapacityError(f"the range must satisfy 0 < LOW <= HIGH, found {low:g}..{high:g}")
     if not external and high > 10_000:
         raise CapacityError(f"a hub stage has at most 10,000 WTE, found {high:g}")
-    count = math.floor((high - low) / step + 1e-9) + 1
-    grid = low + step * np.arange(count)
-    if external:
-        grid = np.unique(np.round(grid).astype(np.int64)).astype(float)
-    return np.round(grid, 9), unit
+    return Grid(float(low), float(step), math.floor((high - low) / step + 1e-9) + 1), unit
 
 
 def _first_guess(search: _Search) -> float | None:
@@ -455,11 +476,6 @@ def _first_guess(search: _Search) -> float | None:
         what, target.threshold, rate, spec.service.mean, days=days, mean_patience=patience
     )
     return None if servers is None else servers / per_level
-
-
-def _nearest(grid: np.ndarray, level: float) -> int:
-    above = np.flatnonzero(grid >= level - 1e-9)
-    return int(above[0]) if above.size else len(grid) - 1
 
 
 def capacity(
@@ -527,9 +543,9 @@ def capacity(
     guess = _first_guess(search)
     if guess is None:  # no formula for this KPI: start from the scenario's first capacity
         first = (scenario.hub.stages.get(stage) or scenario.external[stage]).capacity[0]
-        start = _nearest(grid, float(getattr(first, "wte", None) or getattr(first, "places", 1)))
+        start = grid.nearest(float(getattr(first, "wte", None) or getattr(first, "places", 1)))
     else:
-        start = _nearest(grid, guess)
+        start = grid.nearest(guess)
     if agents:
         screened = search.smallest_met(start, SCREEN)
         answer = None if screened is None else search.confirmed(screened)
@@ -544,7 +560,7 @@ def capacity(
         candidates=search.candidates,
         first_guess=guess,
         seconds=time.perf_counter() - started,
-        step=float(grid[1] - grid[0]) if len(grid) > 1 else step,
+        step=grid.step,
     )
 
 
