@@ -300,7 +300,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         help="METRIC >= NUMBER or METRIC <= NUMBER, e.g. 'assessment_within_14_days >= 0.9', "
         "'p90_wait_days <= 14' or any KPI column (see docs/planning.md)",
     )
-    capacity.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
+    capacity.add_argument(
+        "--confidence", type=_confidence, default=0.95, metavar="P", help="default 0.95"
+    )
     capacity.add_argument(
         "--range", type=_level_range, metavar="LOW..HIGH", help="capacities to search between"
     )
