@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
@@ -233,9 +234,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     compare = commands.add_parser(
         "compare",
         help="compare scenarios with a base: each KPI's difference with its 95%% CI",
-        description="Runs BASE and every VARIANT with the same seeds (common random numbers) "
-        "and reports each KPI's difference from BASE with the 95% CI of the paired "
-        "difference. Writes comparison.csv, kpis.csv and charts.",
+        description=textwrap.fill(
+            "Runs BASE and every VARIANT with the same seeds (common random numbers) "
+            "and reports each KPI's difference from BASE with the 95% CI of the paired "
+            "difference. Writes comparison.csv, kpis.csv and charts.",
+            width=80,
+        ),
         epilog=examples(
             "hubsim compare scenarios/baseline.yaml scenarios/plus-2-wte.yaml -n 20",
             "hubsim compare scenarios/baseline.yaml --variant-set "
@@ -275,12 +279,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     capacity = commands.add_parser(
         "capacity",
         help="the smallest WTE (or places) of a stage that meets a target",
-        description="Searches the smallest capacity of --stage, in steps of --step WTE (places "
-        "for an external service), for which --target holds with --confidence. Starts from "
-        "Erlang C/A, uses common random numbers across candidates and adds replications only "
-        "where the decision is uncertain; with agents, screens with the queue core on the "
-        "agents' referrals and confirms with the full model. Writes capacity.json and the "
-        "capacity curve. Exit code 1 if no capacity in --range meets the target.",
+        description=textwrap.fill(
+            "Searches the smallest capacity of --stage, in steps of --step WTE (places "
+            "for an external service), for which --target holds with --confidence. Starts from "
+            "Erlang C/A, uses common random numbers across candidates and adds replications only "
+            "where the decision is uncertain; with agents, screens with the queue core on the "
+            "agents' referrals and confirms with the full model. Writes capacity.json and the "
+            "capacity curve. Exit code 1 if no capacity in --range meets the target.",
+            width=80,
+        ),
         epilog=examples(
             "hubsim capacity scenarios/baseline.yaml --stage assessment "
             "--target 'assessment_within_14_days >= 0.9'",
