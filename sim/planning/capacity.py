@@ -152,6 +152,8 @@ class CapacityAnswer:
     first_guess: float | None
     seconds: float
     step: float = field(default=0.5)
+    pilot_replications: int = 0
+    """Replications of the pilot (the scenario as it is), counted in `replications_total`."""
 
     @property
     def answer_wte(self) -> float | None:
@@ -169,8 +171,8 @@ class CapacityAnswer:
 
     @property
     def replications_total(self) -> int:
-        """Replications run over the whole search (screenings included)."""
-        return sum(candidate.replications for candidate in self.candidates)
+        """Replications run over the whole search (pilot and screenings included)."""
+        return self.pilot_replications + sum(c.replications for c in self.candidates)
 
     def as_json(self) -> dict:
         """capacity.json: the question, the answer, and per candidate its probability of
@@ -187,6 +189,7 @@ class CapacityAnswer:
             "first_guess": self.first_guess,
             "probability_target_met": {f"{k:g}": c.probability for k, c in final.items()},
             "replications": {f"{k:g}": c.replications for k, c in final.items()},
+            "pilot_replications": self.pilot_replications,
             "replications_total": self.replications_total,
             "seconds": round(self.seconds, 2),
             "candidates": [candidate.as_dict() for candidate in self.candidates],
@@ -561,6 +564,7 @@ def capacity(
         first_guess=guess,
         seconds=time.perf_counter() - started,
         step=grid.step,
+        pilot_replications=pilots,
     )
 
 
