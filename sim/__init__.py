@@ -16,6 +16,10 @@ The Python API mirrors the command line::
 
     results = load_results("results/baseline-20260101-120000")  # a results folder
     results.summary(), results.charts(), results.table("visits")
+
+    plus_one = variant(scenario, {"hub.stages.assessment.capacity[0].wte": 4})
+    compare(scenario, [plus_one], replications=10).table  # paired differences, 95% CIs
+    capacity(scenario, stage="assessment", target="assessment_within_14_days >= 0.9")
 """
 
 from importlib import import_module
@@ -34,6 +38,8 @@ _EXPORTS = {
     "make_executor": "sim.execution",
     "Run": "sim.runner",
     "load_results": "sim.results:load",
+    "compare": "sim.planning.compare",
+    "capacity": "sim.planning.capacity",
 }
 __all__ = [*_EXPORTS, "__version__"]
 

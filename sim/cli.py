@@ -32,6 +32,9 @@ if TYPE_CHECKING:
     from sim.execution import Executor
     from sim.scenario import Scenario
 
+AUTO_MAX_REPLICATIONS = 100
+"""The most replications `hubsim run --auto-replications` runs unless -n says otherwise."""
+
 # Everything of hubsim's own is imported inside the commands, inside main's handling of
 # Ctrl-C: importing this module is instant, so an interrupt at start-up is one line too.
 
@@ -85,6 +88,8 @@ def _run(args: argparse.Namespace) -> int:
 
     started = datetime.now()
     count = args.replications or scenario.simulation.replications
+    if args.auto_replications:
+        count = args.replications or AUTO_MAX_REPLICATIONS  # the most it may choose
     seed = scenario.simulation.seed if args.seed is None else args.seed
     if not _fits(args, scenario, count):
         return EXIT_INVALID
@@ -182,13 +187,28 @@ def _replications(
     target = Path(args.out) if args.out else None
     target = target or new_results_path(Path(scenario.outputs.directory), stem, started)
 
+    guidance = None
+    replications = replicate(run_tables, scenario, count, seed, executor)
+    if args.auto_replications:
+        from sim.planning.replications import auto_replications
+
+        replications, guidance = auto_replications(
+            run_tables,
+            scenario,
+            seed,
+            executor,
+            lambda tables: tables["kpis"].iloc[0].to_dict(),
+            precision=args.precision,
+            max_replications=count,
+        )
+
     def finished():
-        yield from replicate(run_tables, scenario, count, seed, executor)
+        yield from replications
         # Every replication is in: stop the workers now, so that the summary and the charts
         # are made without them in memory.
         executor.close()
 
-    return write_results(
+    folder = write_results(
         target,
         scenario,
         tqdm(finished(), total=count, desc="replications", unit="run", disable=args.quiet),
@@ -197,6 +217,20 @@ def _replications(
         argv=sys.argv,
         overrides=args.overrides,
     )
+    if guidance is not None:
+        _say_guidance(folder, scenario, guidance)
+    return folder
+
+
+def _say_guidance(folder: Path, scenario: Scenario, guidance) -> None:
+    """What --auto-replications chose, and MSER-5's advice on the warm-up."""
+    from sim.planning.replications import warmup_advice
+    from sim.results import load
+
+    print(guidance.describe())
+    waiting = load(folder).table("waiting", columns=["day", "stage", "waiting"])
+    for line in warmup_advice(waiting, scenario.simulation.warmup_days):
+        print(line)
 
 
 def _version() -> str:
@@ -288,10 +322,28 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", metavar="DIR", help="results folder to create (default: a new one under results/)"
     )
+    run.add_argument(
+        "--auto-replications",
+        action="store_true",
+        help="run replications until the 95%% CIs of the targets' shares and the stages' mean "
+        "waits are within --precision of their means (Hoad, Robinson & Davies 2010; -n is "
+        f"then the most, default {AUTO_MAX_REPLICATIONS}) and advise on the warm-up (MSER-5)",
+    )
+    run.add_argument(
+        "--precision",
+        type=positive_float,
+        default=0.05,
+        metavar="SHARE",
+        help="with --auto-replications: largest CI half-width as a share of the mean "
+        "(default 0.05)",
+    )
     add_executor_options(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_set_option(run)
     run.set_defaults(handler=_run)
+    from sim.planning.commands import add_commands
+
+    add_commands(commands)
     return parser
 
 
