@@ -1,0 +1,1 @@
+"""Sensitivity analysis: experiment files, designs, sweeps with a crash-safe store, indices."""
