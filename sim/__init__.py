@@ -16,6 +16,10 @@ The Python API mirrors the command line::
 
     results = load_results("results/baseline-20260101-120000")  # a results folder
     results.summary(), results.charts(), results.table("visits")
+
+    experiment = load_experiment("experiments/smoke.yaml")  # sensitivity analysis
+    runs = sweep(experiment, workers=2, out="results/smoke")  # one row per point x replication
+    analysis = analyse("results/smoke")           # tidy index tables (analysis.indices)
 """
 
 from importlib import import_module
@@ -34,6 +38,9 @@ _EXPORTS = {
     "make_executor": "sim.execution",
     "Run": "sim.runner",
     "load_results": "sim.results:load",
+    "load_experiment": "sim.analysis.experiment",
+    "sweep": "sim.analysis.sweep",
+    "analyse": "sim.analysis.indices:analyse_sweep",
 }
 __all__ = [*_EXPORTS, "__version__"]
 

@@ -290,6 +290,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_set_option(run)
     run.set_defaults(handler=_run)
+    from sim.analysis.commands import add_commands as add_analysis_commands
+
+    add_analysis_commands(commands)
     return parser
 
 

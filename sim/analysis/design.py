@@ -47,7 +47,7 @@ def salib_problem(experiment: Experiment) -> dict:
     return problem
 
 
-def _factors(experiment: Experiment) -> int:
+def design_factors(experiment: Experiment) -> int:
     """What a Morris or Sobol design steps: the groups, or else the parameters."""
     groups = experiment.groups
     return len(set(groups)) if groups is not None else len(experiment.parameters)
@@ -65,9 +65,9 @@ def design_size(experiment: Experiment) -> int:
         case "latin":
             return samples
         case "morris":
-            return samples * (_factors(experiment) + 1)
+            return samples * (design_factors(experiment) + 1)
         case "sobol":
-            factors = _factors(experiment)
+            factors = design_factors(experiment)
             return samples * (2 * factors + 2 if design.second_order else factors + 2)
         case "fast":
             return samples * count

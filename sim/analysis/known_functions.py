@@ -28,9 +28,7 @@ SOBOL_G_A = (0.0, 1.0, 4.5, 9.0, 99.0, 99.0, 99.0, 99.0)
 def ishigami(x: np.ndarray) -> float:
     """Ishigami's function of three inputs in [-pi, pi]."""
     return float(
-        math.sin(x[0])
-        + ISHIGAMI_A * math.sin(x[1]) ** 2
-        + ISHIGAMI_B * x[2] ** 4 * math.sin(x[0])
+        math.sin(x[0]) + ISHIGAMI_A * math.sin(x[1]) ** 2 + ISHIGAMI_B * x[2] ** 4 * math.sin(x[0])
     )
 
 

@@ -213,7 +213,7 @@ def _drain(
 ) -> None:
     """Collect finished runs and write them in batches; on any stop, write what finished."""
     buffer: list[tuple[tuple, dict]] = []
-    flushed = time.monotonic()
+    flushed = None  # the clock starts at the first result, not while workers start
 
     def flush() -> None:
         nonlocal flushed
@@ -230,6 +230,7 @@ def _drain(
         for result in results:
             buffer.append(result)
             bar.update()
+            flushed = time.monotonic() if flushed is None else flushed
             if len(buffer) >= FLUSH_RUNS or time.monotonic() - flushed >= FLUSH_S:
                 flush()
     finally:
