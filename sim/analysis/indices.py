@@ -112,6 +112,8 @@ def point_indices(
     rows: list[tuple] = []
     with python_warnings.catch_warnings():
         python_warnings.simplefilter("ignore", RuntimeWarning)  # constant outputs: NaN indices
+        # SALib says eFAST's bootstrap CIs are indicative only; the guide says so once.
+        python_warnings.filterwarnings("ignore", "FAST confidence intervals", UserWarning)
         match method:
             case "morris":
                 from SALib.analyze import morris
