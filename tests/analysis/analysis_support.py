@@ -41,3 +41,21 @@ def write(folder: Path, text: str, name: str = "experiment.yaml") -> Path:
     path = folder / name
     path.write_text(text)
     return path
+
+
+LONG = f"""\
+name: longer queue-only grid
+scenario: {QUEUE_ONLY}
+set:
+  simulation.horizon_days: 1500
+  simulation.warmup_days: 100
+parameters:
+  stage1_wte: {{path: "hub.stages.stage1.capacity[0].wte", low: 3, high: 6, integer: true}}
+  stage2_wte: {{path: "hub.stages.stage2.capacity[0].wte", low: 1, high: 5}}
+design: {{method: grid, levels: 5}}
+replications: 8
+seed: 3
+kpis: [stage2.wait_mean_days]
+"""
+"""A grid of 25 points x 8 replications: 200 runs of 1,500 days, some seconds in all, so
+that a sweep can be stopped or lose a worker midway."""
