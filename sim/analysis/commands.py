@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli_args import EXIT_INVALID, EXIT_OK, RAW, add_executor_options, examples
+from sim.cli_args import EXIT_FAILED, EXIT_INVALID, EXIT_OK, RAW, add_executor_options, examples
 
 LOCAL_DASK = "local"
 """`--scheduler local`: a Dask LocalCluster on this machine (127.0.0.1 only)."""
@@ -110,7 +110,26 @@ def _sweep(args: argparse.Namespace) -> int:
     except (ResultsExistError, ResultsPathError, ResumeError) as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
+    except KeyboardInterrupt:
+        print(
+            f"sweep: stopped; the finished runs are kept: {_resume_hint(args, out)}",
+            file=sys.stderr,
+        )
+        raise
+    except OSError as error:
+        if error.filename is None:
+            raise
+        print(
+            f"hubsim: could not write the sweep: {error.strerror or error} ({error.filename}); "
+            f"the runs stored before it are kept: {_resume_hint(args, out)}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     return _write_analysis(out, quiet=args.quiet)
+
+
+def _resume_hint(args: argparse.Namespace, out: Path) -> str:
+    return f"continue with hubsim sweep {args.experiment} --resume --out {out}"
 
 
 def _analyse(args: argparse.Namespace) -> int:

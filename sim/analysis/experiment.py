@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from sim.scenario.base import AsTuple, Name, Section
 from sim.scenario.problems import KeyPath, Problem, ScenarioError
@@ -159,6 +159,13 @@ class Experiment(Section):
     kpis: Annotated[tuple[str, ...], Field(min_length=1), AsTuple]
     """KPI columns to analyse (docs/kpis.md); every KPI a run gives is stored."""
     analysis: Analysis = Field(default_factory=Analysis)
+    _origin: tuple[Path | str, int | None] | None = PrivateAttr(default=None)
+
+    @property
+    def origin(self) -> tuple[Path | str, int | None]:
+        """File and line of the design, for problems with design points (the experiment's
+        name when it was not read from a file)."""
+        return self._origin or (f"experiment '{self.name}'", None)
 
     @model_validator(mode="after")
     def _model(self) -> Self:
@@ -226,6 +233,7 @@ def load_experiment(file: str | Path) -> Experiment:
         experiment = Experiment.model_validate(data)
     except ValidationError as error:
         raise ScenarioError(validation_problems(document, file, error, Experiment)) from None
+    experiment._origin = document.where(("design",), file)
     problems = _size_problems(experiment, document, file)
     if experiment.scenario is not None:
         problems += _scenario_problems(experiment, document, file)
@@ -299,10 +307,3 @@ def _kpi_problem(kpi: str, scenario: Any) -> str | None:
     if agents and not isinstance(scenario.demand, AgentDemand):
         return "an agent KPI, but the scenario's demand is not agents"
     return None
-
-
-def runs_count(experiment: Experiment) -> int:
-    """Design points x replications."""
-    from sim.analysis.design import design_size
-
-    return design_size(experiment) * experiment.replications

@@ -11,6 +11,7 @@ not a whole scenario.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -75,7 +76,9 @@ def point_values(design: pd.DataFrame, names: tuple[str, ...]) -> list[tuple]:
     return list(design[list(names)].itertuples(index=False, name=None))
 
 
-def check_points(model: PointModel, design: pd.DataFrame, source: str) -> None:
+def check_points(
+    model: PointModel, design: pd.DataFrame, origin: tuple[Path | str, int | None]
+) -> None:
     """Build every design point's scenario; refuse the design if any is not valid.
 
     Raises
@@ -96,9 +99,9 @@ def check_points(model: PointModel, design: pd.DataFrame, source: str) -> None:
                 shown = ", ".join(f"{n}={v:g}" for n, v in zip(model.names, values, strict=True))
                 reasons = "; ".join(str(problem) for problem in error.problems)
                 message = f"point {point} ({shown}) is not a valid scenario: {reasons}"
-                problems.append(Problem(source, None, ("design",), message))
+                problems.append(Problem(*origin, ("design",), message))
     if refused > len(problems):
         more = f"... and {refused - len(problems)} more of {len(design)} points refused"
-        problems.append(Problem(source, None, ("design",), more))
+        problems.append(Problem(*origin, ("design",), more))
     if problems:
         raise ScenarioError(problems)

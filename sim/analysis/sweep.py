@@ -160,7 +160,7 @@ def sweep(
         experiment = load_experiment(experiment)
     model = point_model(experiment)
     design = design_table(experiment)
-    check_points(model, design, experiment.name)
+    check_points(model, design, experiment.origin)
     replications = range(experiment.replications)
     runs = [
         (point, replication, values)

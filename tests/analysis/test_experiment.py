@@ -94,8 +94,9 @@ kpis: [stage1.wait_mean_days]
     experiment = load_experiment(write(tmp_path, text))  # each bound alone is valid
     design = design_table(experiment)
     with pytest.raises(ScenarioError) as caught:
-        check_points(point_model(experiment), design, "bad.yaml")
+        check_points(point_model(experiment), design, experiment.origin)
     [problem] = caught.value.problems
+    assert (problem.file, problem.line) == (tmp_path / "experiment.yaml", _line(text, "design:"))
     assert problem.path == ("design",)
     assert "point 2 (warmup=100, horizon=60)" in problem.message
     assert "must be less than horizon_days" in problem.message

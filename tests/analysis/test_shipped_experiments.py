@@ -29,11 +29,11 @@ def test_the_capacity_grid_is_two_parameters_for_a_heat_map():
     experiment = load_experiment(EXPERIMENTS[NAMES.index("capacity-grid")])
     assert experiment.design.method == "grid" and len(experiment.parameters) == 2
     assert "target.assessment_2_weeks.share_within" in experiment.kpis
-    check_points(point_model(experiment), design_table(experiment), "capacity-grid")
+    check_points(point_model(experiment), design_table(experiment), experiment.origin)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=NAMES)
 def test_every_design_point_of_every_shipped_experiment_is_a_valid_scenario(path):
     experiment = load_experiment(path)
-    check_points(point_model(experiment), design_table(experiment), path.name)
+    check_points(point_model(experiment), design_table(experiment), experiment.origin)
