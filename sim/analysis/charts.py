@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+MAX_AGAINST = 36
+"""Most parameters drawn in one KPI-against-each-parameter chart."""
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -154,7 +157,7 @@ def analysis_charts(experiment: Experiment, analysis: Analysis) -> dict[str, Fig
         if method == "grid" and len(names) == 2:
             ax = plot_heat_map(analysis.means, names[0], names[1], kpi)
             figures[f"heat_map_{kpi}"] = _figure_of(ax, kpi)
-        if method in ("grid", "latin", "oat"):
+        if len(names) <= MAX_AGAINST:
             columns = min(3, len(names))
             figure = Figure(figsize=(4 * columns, 3.2 * math.ceil(len(names) / columns)))
             axes = figure.subplots(math.ceil(len(names) / columns), columns, squeeze=False)

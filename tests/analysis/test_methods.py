@@ -72,7 +72,7 @@ def test_morris_and_sobol_draw_indices_and_convergence(method):
     samples = 16 if method == "sobol" else 8
     experiment = _g({"method": method, "samples": samples})
     charts = analysis_charts(experiment, _analysis(experiment))
-    assert set(charts) == {f"{method}_y", "convergence_y"}
+    assert set(charts) == {f"{method}_y", "convergence_y", "against_y"}
     [ax] = [ax for ax in charts[f"{method}_y"].axes if ax.get_title()]
     assert "y" in ax.get_title()
 
