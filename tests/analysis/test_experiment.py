@@ -129,3 +129,27 @@ kpis: [z]
 """
     problems = _problems(write(tmp_path, text))
     assert "a test function's parameters have no path" in problems[0].message
+
+
+@pytest.mark.parametrize("command", ["sweep", "analyse"])
+def test_the_analysis_commands_help_ends_with_examples(command):
+    from sim.cli import build_parser
+
+    commands = build_parser()._subparsers._group_actions[0].choices
+    examples = commands[command].format_help().split("examples:\n")
+    assert len(examples) == 2
+    lines = [line for line in examples[1].splitlines() if line.strip()]
+    assert lines and all(line.strip().startswith(f"hubsim {command} ") for line in lines)
+
+
+def test_building_the_parser_does_not_import_the_analysis():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from sim.cli import build_parser; build_parser(); "
+        "print(sorted(m for m in sys.modules"
+        " if m.startswith(('sim.analysis.', 'SALib', 'pandas'))))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "['sim.analysis.commands']"
