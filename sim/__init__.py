@@ -20,6 +20,9 @@ The Python API mirrors the command line::
     plus_one = variant(scenario, {"hub.stages.assessment.capacity[0].wte": 4})
     compare(scenario, [plus_one], replications=10).table  # paired differences, 95% CIs
     capacity(scenario, stage="assessment", target="assessment_within_14_days >= 0.9")
+    experiment = load_experiment("experiments/smoke.yaml")  # sensitivity analysis
+    runs = sweep(experiment, workers=2, out="results/smoke")  # one row per point x replication
+    analysis = analyse("results/smoke")           # tidy index tables (analysis.indices)
 """
 
 from importlib import import_module
@@ -40,6 +43,9 @@ _EXPORTS = {
     "load_results": "sim.results:load",
     "compare": "sim.planning.compare",
     "capacity": "sim.planning.capacity",
+    "load_experiment": "sim.analysis.experiment",
+    "sweep": "sim.analysis.sweep",
+    "analyse": "sim.analysis.indices:analyse_sweep",
 }
 __all__ = [*_EXPORTS, "__version__"]
 

@@ -341,9 +341,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_set_option(run)
     run.set_defaults(handler=_run)
-    from sim.planning.commands import add_commands
+    # The planner's and the analyst's commands live with their layers (cheap to import).
+    from sim.analysis.commands import add_commands as add_analysis_commands
+    from sim.planning.commands import add_commands as add_planning_commands
 
-    add_commands(commands)
+    add_planning_commands(commands)
+    add_analysis_commands(commands)
     return parser
 
 

@@ -63,8 +63,7 @@ def validate_document(document: Document, file: Source) -> tuple[Scenario | None
     try:
         scenario = Scenario.model_validate(document.data, context={DEFER_CROSS_CHECKS: True})
     except ValidationError as error:
-        problems = [_problem(document, file, detail) for detail in error.errors()]
-        return None, sorted(problems, key=lambda p: (str(p.file), p.line or 0))
+        return None, validation_problems(document, file, error, Scenario)
     problems = []
     for issue in scenario.cross_section_issues():
         at_file, line = document.where(issue.path, file)
@@ -102,11 +101,23 @@ def _replay_file_problems(scenario: Scenario, document: Document, file: Source) 
     return [Problem(at_file, line, path, f"replay file not found: {target}")]
 
 
-def _problem(document: Document, file: Source, detail: dict) -> Problem:
+def validation_problems(
+    document: Document, file: Source, error: ValidationError, root: type[BaseModel]
+) -> list[Problem]:
+    """Every error of validating `document` as the pydantic model `root`, as problems at the
+    key paths the user wrote (with file and line), sorted by file and line.
+
+    Shared with other input files built like scenarios (experiment files, `sim.analysis`).
+    """
+    problems = [_problem(document, file, detail, root) for detail in error.errors()]
+    return sorted(problems, key=lambda p: (str(p.file), p.line or 0))
+
+
+def _problem(document: Document, file: Source, detail: dict, root: type[BaseModel]) -> Problem:
     """Turn one pydantic error into a problem at the key path the user wrote."""
     path = _data_path(document.data, detail["loc"], missing=detail["type"] == "missing")
     at_file, line = document.where(path, file)
-    return Problem(at_file, line, path, _message(detail, path))
+    return Problem(at_file, line, path, _message(detail, path, root))
 
 
 def _data_path(data: Any, loc: tuple, missing: bool) -> KeyPath:
@@ -144,13 +155,13 @@ def _found(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(detail: dict, path: KeyPath) -> str:
+def _message(detail: dict, path: KeyPath, root: type[BaseModel]) -> str:
     kind, loc, ctx = detail["type"], detail["loc"], detail.get("ctx") or {}
     found = _found(detail.get("input"))
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     if kind == "extra_forbidden":
-        return unknown_key(str(loc[-1]), _allowed_keys(loc[:-1]))
+        return unknown_key(str(loc[-1]), _allowed_keys(loc[:-1], root))
     if kind == "union_tag_invalid":
         return (
             f"unknown {ctx['discriminator'].strip(chr(39))} '{ctx['tag']}'; "
@@ -177,9 +188,9 @@ def _message(detail: dict, path: KeyPath) -> str:
     return f"{message[0].lower()}{message[1:]}" if kind == "value_error" else f"{message}"
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
-    """The keys a mapping at pydantic location `loc` accepts (for 'did you mean')."""
-    annotation: Any = Scenario
+def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:
+    """The keys a mapping at pydantic location `loc` of `root` accepts (for 'did you mean')."""
+    annotation: Any = root
     for part in loc:
         candidates = _unwrap(annotation)
         chosen = None
