@@ -22,6 +22,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim.metrics import confidence_summary, replication_kpis
+from sim.periods import split_period
 from sim.provenance import environment
 from sim.runner import Run, run
 from sim.scenario import Scenario
@@ -156,7 +157,7 @@ def write_results(
         if not written:
             raise ValueError("no replication to write")
         results = Results(folder.work, scenario)
-        folder.csv("kpis", results.kpis)
+        folder.csv("kpis", results.kpis_by_period())
         folder.csv("summary", for_people(results.summary()))
         if scenario.outputs.charts:
             for name, figure in results.charts().items():
@@ -237,10 +238,32 @@ class Results:
         frame = frame.sort_values("replication", kind="stable", ignore_index=True)
         return frame if columns is None else frame[list(columns)]
 
+    def kpis_by_period(self) -> pd.DataFrame:
+        """The KPIs with periods as rows (`kpis.csv`): one row per replication and period
+        (`all` first, the whole measured window; then calendar years and named periods),
+        one column per KPI under its plain name (empty where a KPI is not computed for a
+        period, e.g. uptake by group outside `all`)."""
+        wide = self.kpis.set_index("replication")
+        keys = pd.MultiIndex.from_tuples(
+            [split_period(column) for column in wide.columns], names=["period", "kpi"]
+        )
+        long = wide.set_axis(keys, axis="columns").stack("period", future_stack=True)
+        order = list(dict.fromkeys(keys.get_level_values("period")))
+        kpis = list(dict.fromkeys(keys.get_level_values("kpi")))
+        long = long.reset_index()
+        long["period"] = pd.Categorical(long["period"], order)
+        long = long.sort_values(["replication", "period"], kind="stable", ignore_index=True)
+        long["period"] = long["period"].astype(str)
+        return long[["replication", "period", *kpis]].rename_axis(columns=None)
+
     def summary(self) -> pd.DataFrame:
         """Mean, sd and 95% CI of every KPI across replications, in full precision, with the
-        scenario's name (`summary.csv` is this, rounded by `for_people`)."""
+        scenario's name and the period (`all`, a calendar year or a named period; see
+        `sim.periods`): `summary.csv` is this, rounded by `for_people`."""
         summary = confidence_summary(self.kpis)
+        split = [split_period(name) for name in summary["kpi"]]
+        summary["kpi"] = [kpi for _, kpi in split]
+        summary.insert(0, "period", [period for period, _ in split])
         summary.insert(0, "scenario", self.scenario.name)
         return summary
 
