@@ -156,7 +156,7 @@ def write_results(
             written.append(replication)
         if not written:
             raise ValueError("no replication to write")
-        results = Results(folder.work, scenario)
+        results = Results(folder.work, scenario, started)
         folder.csv("kpis", results.kpis_by_period())
         folder.csv("summary", for_people(results.summary()))
         if scenario.outputs.charts:
@@ -188,9 +188,17 @@ class Results:
     it is writing, so what it writes is what `load` rebuilds.
     """
 
-    def __init__(self, path: Path, scenario: Scenario) -> None:
+    def __init__(self, path: Path, scenario: Scenario, started: datetime | None = None) -> None:
         self.path = Path(path)
         self.scenario = scenario
+        self._started = started
+
+    @property
+    def started(self) -> datetime:
+        """When the run started (the writer knows it before the manifest exists)."""
+        if self._started is not None:
+            return self._started
+        return datetime.fromisoformat(self.manifest["started"])
 
     @cached_property
     def manifest(self) -> dict[str, Any]:

@@ -66,7 +66,14 @@ def folder(tmp_path_factory, scenario, pairs):
 def test_every_table_is_tagged_and_the_outputs_flags_choose_the_big_ones(tmp_path):
     lean = small_scenario(tmp_path, client_records=False, daily_series=False)
     tables = replication_tables(run(lean, replication=3))
-    assert set(tables) == {"kpis", "timings", "waiting", "weekly_referrals", "monthly_targets"}
+    assert set(tables) == {
+        "kpis",
+        "timings",
+        "waiting",
+        "weekly_referrals",
+        "monthly_targets",
+        "waiting_weeks",
+    }
     assert all((frame["replication"] == 3).all() for frame in tables.values())
     assert len(tables["kpis"]) == 1
 
@@ -325,3 +332,28 @@ def test_the_cli_refuses_to_write_over_an_unfinished_folder(tmp_path, capsys):
     assert "never deleted" in capsys.readouterr().err
     assert (stopped / "INCOMPLETE").read_text() == "finished: 0"
     assert not (tmp_path / "out").exists()
+
+
+def test_every_chart_names_the_scenario_and_the_run_date(folder):
+    results = load(folder)
+    for name, figure in results.charts().items():
+        [ax] = figure.axes
+        assert ax.get_title(loc="right") == f"{results.scenario.name} · run 02 Jan 2026", name
+
+
+def test_weeks_waited_match_a_slow_count_over_the_visits(runs, pairs):
+    each, (_, tables) = runs[1], pairs[1]
+    visits = each.queue.visits
+    start = pd.Timestamp(each.scenario.simulation.start_date)
+    stored = tables["waiting_weeks"]
+    for row in stored.iloc[::7].itertuples():
+        t = (row.week - start).days
+        at_stage = visits[visits["stage"] == row.stage]
+        left = at_stage["start"].fillna(at_stage["end"]).fillna(np.inf)
+        waiting = at_stage[(at_stage["arrive"] <= t) & (left > t)]
+        weeks = (t - waiting["arrive"]) / 7
+        assert row.waiting == len(waiting)
+        if len(waiting):
+            assert row.median_weeks == pytest.approx(weeks.median())
+            assert row.p90_weeks == pytest.approx(weeks.quantile(0.9))
+    assert (stored["waiting"] > 0).any()

@@ -48,9 +48,12 @@ def test_run_writes_a_complete_results_folder(small_queue_scenario, tmp_path, ca
     charts = sorted(p.name for p in (out / "charts").glob("*.png"))
     assert charts == [
         "referrals_vs_capacity.png",
+        "staffing.png",
         "target_stage1_within_1_day.png",
         "waiting_stage1.png",
         "waiting_stage2.png",
+        "weeks_waited_stage1.png",
+        "weeks_waited_stage2.png",
     ]
 
 
