@@ -26,6 +26,7 @@ from sim.periods import split_period
 from sim.provenance import environment
 from sim.runner import Run, run
 from sim.scenario import Scenario
+from sim.scenario.sources import parameter_sources
 from sim.store import INCOMPLETE, MANIFEST, ResultsFolder, part_counts
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ def write_results(
     started: datetime,
     argv: list[str],
     overrides: Sequence[str] = (),
+    scenario_file: str | Path | None = None,
 ) -> Path:
     """Store replications' tables as they arrive, then the summary, charts and manifest.
 
@@ -134,6 +136,10 @@ def write_results(
     overrides
         The `--set PATH=VALUE` arguments as given, recorded in the manifest beside the
         resolved scenario (which already includes them) and its digest.
+    scenario_file
+        The file the scenario was loaded from: each parameter's line and source comment
+        are kept in `parameters.csv` (`sim.scenario.sources`), for the report's
+        assumptions table. Without it the folder has no `parameters.csv`.
 
     Returns
     -------
@@ -159,6 +165,8 @@ def write_results(
         results = Results(folder.work, scenario, started)
         folder.csv("kpis", results.kpis_by_period())
         folder.csv("summary", for_people(results.summary()))
+        if scenario_file is not None:
+            folder.csv("parameters", parameter_sources(scenario, scenario_file))
         if scenario.outputs.charts:
             for name, figure in results.charts().items():
                 folder.figure(name, figure)

@@ -78,6 +78,8 @@ class Outputs(Section):
     """Write the per-day series (Parquet)."""
     charts: bool = True
     """Draw the PNG charts."""
+    report: bool = False
+    """Write the HTML report (`report.html`) too, as `hubsim run --report` does."""
     periods: Annotated[dict[Name, Period], Frozen] = Field(default_factory=dict)
     """Named periods, each `[first_day, last_day]` inside the horizon (overlaps allowed),
     e.g. `funded: [2021-02-01, 2023-03-31]`: the KPIs are reported for each of them and for
