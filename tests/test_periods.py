@@ -8,6 +8,7 @@ import pytest
 
 from sim.cli import main
 from sim.kpis import kpi_spec
+from sim.metrics import replication_kpis
 from sim.periods import period_windows, split_period, whole_window
 from sim.results import load, replication_tables, write_results
 from sim.runner import run, run_kpis
@@ -166,3 +167,35 @@ def test_all_is_reserved_for_the_whole_window(tmp_path, capsys):
     )
     assert main(["validate", str(path)]) == 2
     assert "outputs.periods.all: 'all' is reserved" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def agent_run(tmp_path_factory):
+    """The baseline with a small workforce (about 3 s)."""
+    path = tmp_path_factory.mktemp("agents") / "agents.yaml"
+    path.write_text(
+        f"extends: {QUEUE_ONLY.parent / 'baseline.yaml'}\n"
+        "workforce: {size: 500}\n"
+        "outputs: {periods: {funded: [2021-02-01, 2023-03-31], after_cut: [2023-04-01, "
+        "2024-01-31]}}\n"
+    )
+    return run(load_scenario(path), seed=2)
+
+
+def test_unmet_need_counts_those_in_need_outside_the_pathway_and_those_waiting(agent_run):
+    kpis = replication_kpis(agent_run)
+    daily = agent_run.agents_daily
+    waiting = daily["state_hub_waiting"] + daily["state_external_waiting"]
+    outside = daily["state_in_need"]
+    assert kpis["agents.unmet_need_mean"] == pytest.approx((outside + waiting).mean())
+    assert (
+        outside.mean() < kpis["agents.unmet_need_mean"] <= daily["in_need"].mean() + waiting.mean()
+    )
+    assert 0 < kpis["agents.unmet_need_share"] <= 1
+    # The two named periods split the run: their day-weighted means give the whole's.
+    days = {name: w.days for name, w in ((w.name, w) for w in period_windows(agent_run.scenario))}
+    combined = sum(
+        kpis[f"period.{name}.agents.unmet_need_mean"] * days[name]
+        for name in ("funded", "after_cut")
+    ) / (days["funded"] + days["after_cut"])
+    assert combined == pytest.approx(kpis["agents.unmet_need_mean"])
