@@ -30,6 +30,8 @@ from sim.charts import (
     plot_waiting_list,
     plot_weeks_waited,
 )
+from sim.labels import title as title_words
+from sim.labels import words
 from sim.metrics import confidence_summary, waits_since_referral
 from sim.queue import Source
 from sim.scenario import Scenario
@@ -229,7 +231,7 @@ def chart_inputs(results: Results) -> dict[str, ChartInput]:
             }
         ).reset_index(drop=True)
         title = (
-            f"{name.replace('_', ' ')}: reached {target.stage} within {target.within_days:g} days"
+            f"{title_words(name)}: reached {words(target.stage)} within {target.within_days:g} days"
         )
         inputs[f"target_{name}"] = (
             plot_share_within_target,

@@ -124,3 +124,12 @@ def test_a_folder_that_cannot_be_reported_on_is_exit_2_with_a_message(tmp_path, 
     err = capsys.readouterr().err
     assert err.startswith("hubsim report: ") and "Traceback" not in err
     assert str(folder) in err
+
+
+def test_a_folder_that_kept_no_charts_gets_them_drawn_from_its_tables(scenario_file, tmp_path):
+    out = tmp_path / "lean"
+    command = ["run", str(scenario_file), "--out", str(out), "-q", "-n", "2", "--workers", "1"]
+    assert main([*command, "--set", "outputs.charts=false", "--set", "outputs.report=true"]) == 0
+    assert not (out / "charts").exists()
+    images = page(out / "report.html").images
+    assert len(images) == len(sim.load_results(out).chart_inputs()) >= 7
