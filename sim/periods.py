@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal
 
 from sim.scenario import Scenario
 from sim.scenario.model import WHOLE_PERIOD
@@ -41,7 +42,7 @@ class Window:
     end: int
     first_date: date
     last_date: date
-    kind: str
+    kind: Literal["whole", "year", "named"]
 
     @property
     def days(self) -> int:
@@ -71,7 +72,13 @@ def period_windows(scenario: Scenario) -> list[Window]:
     return [window for window in (*years, *named) if window.days > 0]
 
 
-def _clipped(scenario: Scenario, name: str, first: date, last: date, kind: str) -> Window:
+def _clipped(
+    scenario: Scenario,
+    name: str,
+    first: date,
+    last: date,
+    kind: Literal["whole", "year", "named"],
+) -> Window:
     sim = scenario.simulation
     start = max(sim.day(first), sim.warmup_days)
     end = max(min(sim.day(last) + 1, sim.horizon_days), start)

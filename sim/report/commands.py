@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sim.cli_args import EXIT_INVALID, EXIT_OK, RAW, examples
 
@@ -53,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     report.set_defaults(handler=_report)
 
 
-def write_after_run(folder: object) -> int:
+def write_after_run(folder: Path) -> int:
     """`hubsim run --report`: the report of the folder the run has just written."""
     from sim.report.html import write_report
 

@@ -47,9 +47,7 @@ def equity_table(groups: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
         person-years in need, with its 95% CI) and `relative` (uptake over all staff's),
         as text with small numbers suppressed.
     """
-    means = groups.groupby(["group_type", "group"], sort=False)[
-        ["workers", "referrals", "person_days_in_need"]
-    ].mean()
+    means = groups.groupby(["group_type", "group"], sort=False)[["workers", "referrals"]].mean()
     columns = [c for c in kpis.columns if c.startswith(f"{UPTAKE}.")]
     uptake = confidence_summary(kpis[columns]).set_index("kpi")
     overall = uptake["mean"].get(f"{UPTAKE}.all.all", float("nan"))
@@ -58,19 +56,15 @@ def equity_table(groups: pd.DataFrame, kpis: pd.DataFrame) -> pd.DataFrame:
     for (group_type, group), counts in sorted(
         means.iterrows(), key=lambda item: order.get(item[0][0], len(order))
     ):
-        small = round(counts["referrals"]) < SMALL_NUMBER or round(counts["workers"]) < SMALL_NUMBER
-        found = (
-            uptake.loc[f"{UPTAKE}.{group_type}.{group}"]
-            if f"{UPTAKE}.{group_type}.{group}" in uptake.index
-            else None
-        )
-        if small or found is None or not math.isfinite(found["mean"]):
+        small = min(round(counts["referrals"]), round(counts["workers"])) < SMALL_NUMBER
+        key = f"{UPTAKE}.{group_type}.{group}"
+        mean = uptake["mean"].get(key, float("nan"))
+        if small or not math.isfinite(mean):
             rate = relative = SUPPRESSED if small else "–"
         else:
-            rate = f"{found['mean']:,.1f}"
-            if math.isfinite(found["ci_low"]):
-                rate += f" ({found['ci_low']:,.1f} to {found['ci_high']:,.1f})"
-            relative = f"{found['mean'] / overall:.2f}" if overall > 0 else "–"
+            low, high = uptake.loc[key, "ci_low"], uptake.loc[key, "ci_high"]
+            rate = f"{mean:,.1f}" + (f" ({low:,.1f} to {high:,.1f})" if math.isfinite(low) else "")
+            relative = f"{mean / overall:.2f}" if overall > 0 else "–"
         rows.append(
             {
                 "group": group_label(group_type, group),

@@ -22,7 +22,7 @@ from sim.periods import period_windows
 from sim.report.assumptions import assumptions_table
 from sim.report.equity import SMALL_NUMBER, equity_table
 from sim.report.headline import GREEN, RED, STATUS_WORDS, headline_rows
-from sim.results import Results, load
+from sim.results import Results, ResultsFolderError, load
 
 REPORT_FILE = "report.html"
 
@@ -168,8 +168,6 @@ def write_report(results_dir: str | Path, out: str | Path | None = None) -> Path
     ReportError
         The folder is not a finished, readable results folder.
     """
-    from sim.results import ResultsFolderError
-
     try:
         results = load(results_dir)
     except ResultsFolderError as error:
