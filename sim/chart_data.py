@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from sim.charts import (
     add_caption,
+    plot_external_places,
     plot_referrals_vs_capacity,
     plot_share_within_target,
     plot_staffing,
@@ -33,6 +34,7 @@ from sim.charts import (
 from sim.labels import title as title_words
 from sim.labels import words
 from sim.metrics import confidence_summary, waits_since_referral
+from sim.pathway import external_places
 from sim.queue import Source
 from sim.scenario import Scenario
 from sim.scenario.staffing import hub_staffing
@@ -211,6 +213,8 @@ def chart_inputs(results: Results) -> dict[str, ChartInput]:
         for stage in stages:
             inputs[f"weeks_waited_{stage}"] = (plot_weeks_waited, {"weeks": weeks, "stage": stage})
     inputs["staffing"] = (plot_staffing, {"staffing": hub_wte(scenario)})
+    if scenario.external:
+        inputs["external_places"] = (plot_external_places, {"places": places(scenario)})
     weekly = results.table("weekly_referrals", columns=["week", "replication", "referrals"])
     inputs["referrals_vs_capacity"] = (
         plot_referrals_vs_capacity,
@@ -264,6 +268,20 @@ def hub_wte(scenario: Scenario) -> pd.DataFrame:
             if day <= sim.horizon_days
         ]
     return pd.DataFrame(rows, columns=["stage", "date", "wte"])
+
+
+def places(scenario: Scenario) -> pd.DataFrame:
+    """Places of every external service over the whole horizon (waiting-list initiatives
+    included): columns stage, date, places, one row per change and one on the last day."""
+    sim = scenario.simulation
+    start = pd.Timestamp(sim.start_date)
+    rows = []
+    for service in scenario.external:
+        times, counts = external_places(scenario, service)
+        levels = {int(t): n for t, n in zip(times, counts, strict=True) if t <= sim.horizon_days}
+        levels[sim.horizon_days] = levels[max(levels)]
+        rows += [(service, start + timedelta(days=d), n) for d, n in sorted(levels.items())]
+    return pd.DataFrame(rows, columns=["stage", "date", "places"])
 
 
 def weekly_capacity(scenario: Scenario) -> pd.DataFrame:

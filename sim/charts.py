@@ -89,28 +89,44 @@ def plot_weeks_waited(weeks: pd.DataFrame, *, stage: str, ax: Axes | None = None
     return ax
 
 
-def plot_staffing(staffing: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
-    """Staff of every hub stage over time in WTE (columns stage, date, wte: one row per
-    change and one at the end), each line named and each level written on it."""
+def _plot_levels(frame: pd.DataFrame, *, column: str, unit: str, ax: Axes | None) -> Axes:
+    """One named step line per stage of `frame` (columns stage, date, `column`: one row per
+    change and one at the end), each level written on it with `unit`."""
     ax = _axes(ax)
-    for index, (stage, rows) in enumerate(staffing.groupby("stage", sort=False)):
+    for index, (stage, rows) in enumerate(frame.groupby("stage", sort=False)):
         color = f"C{index}"
         ax.step(
-            rows["date"], rows["wte"], where="post", color=color, linewidth=1.8, label=title(stage)
+            rows["date"], rows[column], where="post", color=color, linewidth=1.8, label=title(stage)
         )
-        for when, wte in zip(rows["date"].iloc[:-1], rows["wte"].iloc[:-1], strict=True):
+        for when, level in zip(rows["date"].iloc[:-1], rows[column].iloc[:-1], strict=True):
             ax.annotate(
-                f"{wte:g} WTE",
-                (when, wte),
+                f"{level:,g} {unit}",
+                (when, level),
                 xytext=(4, 3),
                 textcoords="offset points",
                 color=color,
                 fontsize=8,
             )
+    ax.set_ylim(bottom=0, top=max(frame[column].max() * 1.15, 1))
+    _legend_below(ax)
+    return ax
+
+
+def plot_staffing(staffing: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Staff of every hub stage over time in WTE (columns stage, date, wte: one row per
+    change and one at the end), each line named and each level written on it."""
+    ax = _plot_levels(staffing, column="wte", unit="WTE", ax=ax)
     ax.set_title("Staff on each hub stage")
     ax.set_ylabel("whole-time equivalents (WTE)")
-    ax.set_ylim(bottom=0, top=max(staffing["wte"].max() * 1.15, 1))
-    _legend_below(ax)
+    return ax
+
+
+def plot_external_places(places: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+    """Caseload places of every external service over time (columns stage, date, places),
+    waiting-list initiatives included, each line named and each level written on it."""
+    ax = _plot_levels(places, column="places", unit="places", ax=ax)
+    ax.set_title("Places at each external service")
+    ax.set_ylabel("caseload places")
     return ax
 
 

@@ -1,11 +1,17 @@
 """Charts say what their intervals are, what they show and where they come from."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.charts import add_caption, plot_staffing, plot_uptake_by_group
+from sim.chart_data import places
+from sim.charts import add_caption, plot_external_places, plot_staffing, plot_uptake_by_group
 from sim.labels import group_label, kpi_label
+from sim.scenario import load_scenario
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 
 
 def uptake(ci_low, ci_high):
@@ -68,3 +74,24 @@ def test_a_caption_names_the_scenario_and_the_run_date():
     add_caption(ax, "Baseline · run 01 Dec 2026")
     assert ax.get_title(loc="left") == "People waiting"
     assert ax.get_title(loc="right") == "Baseline · run 01 Dec 2026"
+
+
+def test_external_places_follow_a_waiting_list_initiative_and_are_drawn_named(tmp_path):
+    path = tmp_path / "initiative.yaml"
+    path.write_text(
+        f"extends: {BASELINE}\n"
+        "interventions:\n"
+        "  - {type: external_initiative, date: 2022-01-01, end_date: 2022-06-30,\n"
+        "     service: talking_therapies, extra_places: 100}\n"
+    )
+    frame = places(load_scenario(path))
+    therapies = frame[frame["stage"] == "talking_therapies"]
+    assert therapies["places"].tolist() == [900, 1000, 900, 900]
+    assert therapies["date"].dt.strftime("%Y-%m-%d").tolist()[:3] == [
+        "2021-02-01",
+        "2022-01-01",
+        "2022-07-01",
+    ]
+    ax = plot_external_places(frame, ax=Figure().subplots())
+    assert [line.get_label() for line in ax.get_lines()] == ["Talking therapies", "Secondary care"]
+    assert "1,000 places" in [text.get_text() for text in ax.texts]

@@ -28,6 +28,7 @@ REPORT_FILE = "report.html"
 
 CHART_ORDER = (
     "staffing",
+    "external_places",
     "referrals_vs_capacity",
     "target_",
     "weeks_waited_",
@@ -39,6 +40,8 @@ CHART_ORDER = (
 CHART_NOTES = {
     "staffing": "Staff on each hub stage over time, in whole-time equivalents (WTE), as the "
     "scenario sets them (the numbers written on each line are the levels).",
+    "external_places": "Caseload places at each external service the hub refers on to, "
+    "waiting-list initiatives included.",
     "referrals_vs_capacity": "Referrals each week (median of the runs, with the range of "
     "50% and 90% of runs) against the first stage's capacity: people a week at its mean "
     "service time. Referrals above the line build a waiting list.",
