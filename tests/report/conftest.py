@@ -9,8 +9,8 @@ from sim.cli import main
 QUEUE_ONLY = Path(__file__).resolve().parents[2] / "scenarios" / "queue-only.yaml"
 
 # Two targets the runs can tell apart from their targets: stage 1 (load 0.75) starts nearly
-# everyone within a day, so half within a day is met; nobody at stage 2 (load 0.9, 1.5-day
-# services) starts within 0.01 days of referral, so 99% is missed.
+# everyone within a day, so half within a day is met; stage 2 (20 x 0.35 x 1.5 days over 2
+# servers: overloaded) starts hardly anyone within 0.01 days of referral, so 99% is missed.
 SCENARIO = f"""\
 # A small queue-only study for the report tests.
 extends: {QUEUE_ONLY}
