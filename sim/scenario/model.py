@@ -311,7 +311,9 @@ class Scenario(Section):
                     f"found {self.simulation.warmup_days}",
                 )
             )
-        measured_from = self.simulation.start_date + timedelta(days=self.simulation.warmup_days)
+        # At most the horizon: a longer warm-up is reported above (and would overflow a date).
+        warmup = min(self.simulation.warmup_days, self.simulation.horizon_days)
+        measured_from = self.simulation.start_date + timedelta(days=warmup)
         for name, (_, period_end) in self.outputs.periods.items():
             path = ("outputs", "periods", name)
             if name == WHOLE_PERIOD:
