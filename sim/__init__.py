@@ -2,7 +2,7 @@
 
 The Python API mirrors the command line::
 
-    from sim import load_scenario, run, run_replications, variant
+    from sim import load_scenario, report, run, run_replications, variant
 
     scenario = load_scenario("scenarios/baseline.yaml")
     busier = variant(scenario, {"workforce.size": 20_000})  # validated like a file
@@ -23,6 +23,7 @@ The Python API mirrors the command line::
     experiment = load_experiment("experiments/smoke.yaml")  # sensitivity analysis
     runs = sweep(experiment, workers=2, out="results/smoke")  # one row per point x replication
     analysis = analyse("results/smoke")           # tidy index tables (analysis.indices)
+    report(results.path)  # report.html: the HTML commissioning report of the folder
 """
 
 from importlib import import_module
@@ -46,12 +47,16 @@ _EXPORTS = {
     "load_experiment": "sim.analysis.experiment",
     "sweep": "sim.analysis.sweep",
     "analyse": "sim.analysis.indices:analyse_sweep",
+    "write_report": "sim.report",
 }
-__all__ = [*_EXPORTS, "__version__"]
+__all__ = [*_EXPORTS, "report", "__version__"]
 
 
 def __getattr__(name: str) -> object:
     # Exports load on first use, so `import sim` (and `hubsim validate`) stays light.
+    if name == "report":
+        # The subpackage, which is callable: sim.report(DIR) writes DIR's HTML report.
+        return import_module("sim.report")
     if name in _EXPORTS:
         module, _, attribute = _EXPORTS[name].partition(":")
         return getattr(import_module(module), attribute or name)

@@ -27,6 +27,7 @@ from sim.cli_args import (
     replication_count,
     seed_value,
 )
+from sim.report.commands import write_after_run as write_report_after_run
 
 if TYPE_CHECKING:
     from sim.execution import Executor
@@ -121,8 +122,11 @@ def _run(args: argparse.Namespace) -> int:
         summary = pd.read_csv(folder / "summary.csv")  # as written: no second computation
         # The scenario is in the header, the descriptions in the file: too wide for a terminal.
         summary = summary.drop(columns=["scenario", "description"])
+        summary = summary[summary["period"] == "all"].drop(columns="period")  # years: in the file
         print(summary.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
     print(f"results: {folder}")
+    if args.report or scenario.outputs.report:
+        return write_report_after_run(folder)
     return EXIT_OK
 
 
@@ -216,6 +220,7 @@ def _replications(
         started=started,
         argv=sys.argv,
         overrides=args.overrides,
+        scenario_file=args.scenario,
     )
     if guidance is not None:
         _say_guidance(folder, scenario, guidance)
@@ -339,14 +344,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_executor_options(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    run.add_argument(
+        "--report",
+        action="store_true",
+        help="also write the HTML report (report.html in the folder; as outputs.report: true)",
+    )
     add_set_option(run)
     run.set_defaults(handler=_run)
     # The planner's and the analyst's commands live with their layers (cheap to import).
     from sim.analysis.commands import add_commands as add_analysis_commands
     from sim.planning.commands import add_commands as add_planning_commands
+    from sim.report.commands import add_commands as add_report_commands
 
     add_planning_commands(commands)
     add_analysis_commands(commands)
+    add_report_commands(commands)
     return parser
 
 

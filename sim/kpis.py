@@ -15,7 +15,9 @@ from typing import Literal
 
 from pydantic import TypeAdapter, ValidationError
 
+from sim.periods import split_period
 from sim.scenario.base import Name
+from sim.scenario.model import WHOLE_PERIOD
 
 Per = Literal["run", "stage", "target", "group"]
 Clock = Literal["from referral", "from joining the stage"]
@@ -35,6 +37,7 @@ DAYS_PER_YEAR = 365.25
 SHARE = "share"
 DAYS = "days"
 PER_MONTH = "referrals per month"
+PEOPLE = "people"
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,44 @@ KPIS: tuple[Kpi, ...] = (
         higher_is_better=None,
     ),
     Kpi(
+        key="discharged_at_closure",
+        unit=PEOPLE,
+        low=0.0,
+        high=math.inf,
+        description="People waiting for a hub stage who were discharged (left the pathway) "
+        "when it closed, in the window: the cost of a closure that a mean wait hides.",
+        higher_is_better=False,
+    ),
+    Kpi(
+        key="transferred_at_closure",
+        unit=PEOPLE,
+        low=0.0,
+        high=math.inf,
+        description="People waiting for a hub stage who were transferred to another stage or "
+        "service when it closed, in the window.",
+        higher_is_better=False,
+    ),
+    Kpi(
+        key="discharged_at_closure",
+        unit=PEOPLE,
+        low=0.0,
+        high=math.inf,
+        description="People waiting for {stage} (all sources) discharged when it closed, in "
+        "the window.",
+        higher_is_better=False,
+        per="stage",
+    ),
+    Kpi(
+        key="transferred_at_closure",
+        unit=PEOPLE,
+        low=0.0,
+        high=math.inf,
+        description="People waiting for {stage} (all sources) transferred elsewhere when it "
+        "closed, in the window.",
+        higher_is_better=False,
+        per="stage",
+    ),
+    Kpi(
         key="wait_mean_days",
         unit=DAYS,
         low=0.0,
@@ -185,6 +226,25 @@ KPIS: tuple[Kpi, ...] = (
         low=0.0,
         high=1.0,
         description="Mean daily share of keyworkers in probable need.",
+        higher_is_better=False,
+    ),
+    Kpi(
+        key="agents.unmet_need_mean",
+        unit="keyworkers (daily mean)",
+        low=0.0,
+        high=math.inf,
+        description="Unmet need: keyworkers in need and not served on a day, averaged over "
+        "the days: in need outside the pathway (not referred, or not yet) plus those "
+        "referred and still waiting at the hub or an external service.",
+        higher_is_better=False,
+    ),
+    Kpi(
+        key="agents.unmet_need_share",
+        unit=SHARE,
+        low=0.0,
+        high=1.0,
+        description="Unmet need as a share of need: person-days of unmet need (as in "
+        "agents.unmet_need_mean) over person-days in need.",
         higher_is_better=False,
     ),
     Kpi(
@@ -293,6 +353,16 @@ def kpi_spec(name: str) -> ResolvedKpi:
     ValueError
         If more than one does: a fault in `KPIS` (the tests rule it out for any names).
     """
+    period, base = split_period(name)
+    if period != WHOLE_PERIOD:
+        if not _is_period(period):
+            raise KeyError(
+                f"{name!r} is not a declared KPI: {period!r} is not a period (a calendar year "
+                "or a name of outputs.periods)"
+            )
+        resolved = kpi_spec(base)
+        subject = {"period": period, **resolved.subject}
+        return ResolvedKpi(name, resolved.kpi, subject, resolved.description)
     matches = [(kpi, subject) for kpi in KPIS if (subject := _subject(kpi, name)) is not None]
     if not matches:
         close = difflib.get_close_matches(name, [kpi.column for kpi in KPIS], n=2, cutoff=0.5)
@@ -306,6 +376,11 @@ def kpi_spec(name: str) -> ResolvedKpi:
         raise ValueError(f"{name!r} matches more than one KPI declaration: {columns}")
     [(kpi, subject)] = matches
     return ResolvedKpi(name, kpi, subject, kpi.description.format(**subject))
+
+
+def _is_period(text: str) -> bool:
+    """A calendar year (`2022`) or a period name."""
+    return (len(text) == 4 and text.isdigit()) or _is_name(text)
 
 
 def _range(kpi: Kpi) -> str:
@@ -355,6 +430,13 @@ Two clocks: a stage's waits run **from joining that stage's queue** (the wait at
 stage starts when the first stage's service ends), while a target's share runs **from
 referral** (the client's arrival at the hub), so it includes the waits and services of the
 stages before the target's.
+
+Periods: every KPI but uptake by group is also reported for each calendar year with measured
+days (part-years included) and each named period of `outputs.periods`, under the column
+`period.<period>.<column>` in `kpis/` and `sim.run_kpis` (e.g. `period.2022.referrals_per_month`,
+`period.after_cut.assessment.wait_p90_days`) and as a `period` column in `kpis.csv` and
+`summary.csv` (`all` is the whole measured window). A period's statistics are over the
+referrals, joinings and days inside it; outcomes are followed to the end of the run.
 
 {lines}
 """

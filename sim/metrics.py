@@ -9,6 +9,7 @@ import pandas as pd
 from scipy.special import stdtrit  # Student-t quantile, without scipy.stats' import cost
 
 from sim.kpis import kpi_spec
+from sim.periods import PERIOD_PREFIX, Window, period_windows, whole_window
 from sim.queue import Outcome, QueueResult, Source
 
 if TYPE_CHECKING:
@@ -90,61 +91,86 @@ def waits_since_referral(
     return referred, waited, waiting
 
 
-def referral_share_within(queue: QueueResult, stage: str, days: float) -> float:
-    """Share of hub referrals (in the measured window) that started `stage` within `days`
-    of their referral, among those who joined its queue. Those who left unserved count as
-    late; those still waiting at the end for less than `days` are left out (unknown)."""
+def referral_share_within(
+    queue: QueueResult, stage: str, days: float, window: tuple[float, float] | None = None
+) -> float:
+    """Share of hub referrals referred in `window` (default: the measured window) that
+    started `stage` within `days` of their referral, among those who joined its queue. Those
+    who left unserved count as late; those still waiting at the end of the run for less
+    than `days` are left out (unknown)."""
+    start, end = (queue.warmup, queue.end) if window is None else window
     referred, waited, waiting = waits_since_referral(queue, stage)
-    in_window = (referred >= queue.warmup) & (referred < queue.end)
+    in_window = (referred >= start) & (referred < end)
     unknown = waiting & (queue.end - referred < days)
     counted = in_window & ~unknown
     return float(np.mean(waited[counted] <= days)) if counted.any() else float("nan")
 
 
-def _referral_visits(queue: QueueResult, stage: str) -> np.ndarray:
-    """Mask of visits to `stage` by hub referrals that arrived in the measured window."""
+def _referral_visits(queue: QueueResult, stage: str, window: tuple[float, float]) -> np.ndarray:
+    """Mask of visits to `stage` by hub referrals that joined it within `window`."""
     records = queue.records
     return (
         (records.visit_stage == queue.network.index(stage))
         & (records.client_source[records.visit_client] == Source.REFERRAL)
-        & (records.visit_arrive >= queue.warmup)
-        & (records.visit_arrive < queue.end)
+        & (records.visit_arrive >= window[0])
+        & (records.visit_arrive < window[1])
     )
 
 
-def _referral_waits(queue: QueueResult, stage: str) -> np.ndarray:
-    """Waits at `stage` of hub referrals that started service there (measured window)."""
+def _referral_waits(queue: QueueResult, stage: str, window: tuple[float, float]) -> np.ndarray:
+    """Waits at `stage` of hub referrals that joined it in `window` and started service."""
     records = queue.records
-    visits = _referral_visits(queue, stage) & ~np.isnan(records.visit_start)
+    visits = _referral_visits(queue, stage, window) & ~np.isnan(records.visit_start)
     return records.visit_start[visits] - records.visit_arrive[visits]
 
 
-def _referral_dropout_share(queue: QueueResult, stage: str) -> float:
+def _referral_dropout_share(queue: QueueResult, stage: str, window: tuple[float, float]) -> float:
     """Share of hub referrals whose wait at `stage` is over that dropped out while waiting."""
-    outcome = queue.records.visit_outcome[_referral_visits(queue, stage)]
+    outcome = queue.records.visit_outcome[_referral_visits(queue, stage, window)]
     over = outcome != Outcome.WAITING
     return float(np.mean(outcome[over] == Outcome.RENEGED)) if over.any() else float("nan")
 
 
 def replication_kpis(run: Run) -> dict[str, float]:
-    """Scalar KPIs of one run (statistics over the measured window, after the warm-up)."""
+    """Scalar KPIs of one run: statistics over the measured window (after the warm-up)
+    under their plain names, then the same statistics for every calendar year and named
+    period (`sim.periods.period_windows`) as `period.<period>.<kpi>`. Uptake by group is
+    computed for the whole window only."""
+    kpis = window_kpis(run, whole_window(run.scenario))
+    if run.agents_groups is not None:
+        for row in run.agents_groups.itertuples():
+            key = f"uptake_per_1000_in_need_year.{row.group_type}.{row.group}"
+            kpis[key] = float(row.uptake_per_1000_in_need_year)
+    for window in period_windows(run.scenario):
+        for key, value in window_kpis(run, window).items():
+            kpis[f"{PERIOD_PREFIX}{window.name}.{key}"] = value
+    return kpis
+
+
+def window_kpis(run: Run, window: Window) -> dict[str, float]:
+    """The KPIs of one run over one window of days (every KPI but uptake by group)."""
     queue, scenario = run.queue, run.scenario
+    span = (float(window.start), float(window.end))
     records = queue.records
     referred = (
         (records.client_source == Source.REFERRAL)
-        & (records.client_arrival >= queue.warmup)
-        & (records.client_arrival < queue.end)
+        & (records.client_arrival >= span[0])
+        & (records.client_arrival < span[1])
     )
-    months = (queue.end - queue.warmup) / DAYS_PER_MONTH
-    kpis = {"referrals_per_month": float(referred.sum() / months)}
-    daily = queue.daily
+    kpis = {"referrals_per_month": float(referred.sum() / (window.days / DAYS_PER_MONTH))}
+    daily = queue.daily  # the measured days, computed once per run
+    daily = daily[(daily["day"] >= window.start) & (daily["day"] < window.end)]
+    closures = daily.groupby("stage", observed=False)[["discharged", "transferred"]].sum()
+    hub_stages = list(scenario.hub.stages)
+    kpis["discharged_at_closure"] = float(closures.loc[hub_stages, "discharged"].sum())
+    kpis["transferred_at_closure"] = float(closures.loc[hub_stages, "transferred"].sum())
     for stage in (*scenario.hub.stages, *scenario.external):
-        waits = _referral_waits(queue, stage)
+        waits = _referral_waits(queue, stage, span)
         kpis[f"{stage}.wait_mean_days"] = float(waits.mean()) if waits.size else float("nan")
         for label, q in (("median", 0.5), ("p90", 0.9)):
             value = float(np.quantile(waits, q)) if waits.size else float("nan")
             kpis[f"{stage}.wait_{label}_days"] = value
-        kpis[f"{stage}.dropout_share"] = _referral_dropout_share(queue, stage)
+        kpis[f"{stage}.dropout_share"] = _referral_dropout_share(queue, stage, span)
         rows = daily[daily["stage"] == stage]
         servers = rows.groupby("day")["servers"].first()
         busy = rows.groupby("day")["mean_in_service"].sum()
@@ -152,23 +178,36 @@ def replication_kpis(run: Run) -> dict[str, float]:
         kpis[f"{stage}.utilisation"] = (
             float(busy[open_days].sum() / servers[open_days].sum()) if open_days.any() else 0.0
         )
+        kpis[f"{stage}.discharged_at_closure"] = float(closures.loc[stage, "discharged"])
+        kpis[f"{stage}.transferred_at_closure"] = float(closures.loc[stage, "transferred"])
     for name, target in scenario.targets.items():
         kpis[f"target.{name}.share_within"] = referral_share_within(
-            queue, target.stage, target.within_days
+            queue, target.stage, target.within_days, span
         )
     if run.agents_daily is not None:
-        kpis |= agent_kpis(run)
+        kpis |= agent_kpis(run, window)
     return kpis
 
 
-def agent_kpis(run: Run) -> dict[str, float]:
-    """KPIs of the keyworker agents over the measured window: need, uptake, absence, equity."""
-    sim = run.scenario.simulation
-    daily = run.agents_daily[run.agents_daily["day"] >= sim.warmup_days]
+UNMET_STATES = ("state_in_need", "state_hub_waiting", "state_external_waiting")
+"""Keyworkers in need and not served: in need outside the pathway (never referred, or not
+yet), and those referred who are still waiting at the hub or at an external service."""
+
+
+def agent_kpis(run: Run, window: Window) -> dict[str, float]:
+    """KPIs of the keyworker agents over one window of days: need, unmet need, uptake,
+    absence (uptake by group, whole window only, is in `replication_kpis`)."""
+    agents = run.agents_daily
+    daily = agents[(agents["day"] >= window.start) & (agents["day"] < window.end)]
     size = run.scenario.workforce.size
     years = len(daily) / 365.25
+    unmet = daily[list(UNMET_STATES)].sum(axis=1)
     kpis = {
         "agents.prevalence_mean": float(daily["prevalence"].mean()),
+        "agents.unmet_need_mean": float(unmet.mean()),
+        "agents.unmet_need_share": float(unmet.sum() / daily["in_need"].sum())
+        if daily["in_need"].sum() > 0
+        else float("nan"),
         "agents.aware_share_mean": float(daily["aware_share"].mean()),
         "agents.annual_uptake_share": float(daily["referrals"].sum() / years / size),
         "agents.absence_days_per_worker_year": float(daily["absence_days"].sum() / years / size),
@@ -176,7 +215,4 @@ def agent_kpis(run: Run) -> dict[str, float]:
     for source in ("self", "manager", "outreach"):
         per_month = daily[f"referrals_{source}"].sum() / (len(daily) / DAYS_PER_MONTH)
         kpis[f"agents.referrals_{source}_per_month"] = float(per_month)
-    for row in run.agents_groups.itertuples():
-        key = f"uptake_per_1000_in_need_year.{row.group_type}.{row.group}"
-        kpis[key] = float(row.uptake_per_1000_in_need_year)
     return kpis

@@ -22,9 +22,11 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim.metrics import confidence_summary, replication_kpis
+from sim.periods import split_period
 from sim.provenance import environment
 from sim.runner import Run, run
 from sim.scenario import Scenario
+from sim.scenario.sources import parameter_sources
 from sim.store import INCOMPLETE, MANIFEST, ResultsFolder, part_counts
 
 if TYPE_CHECKING:
@@ -115,6 +117,7 @@ def write_results(
     started: datetime,
     argv: list[str],
     overrides: Sequence[str] = (),
+    scenario_file: str | Path | None = None,
 ) -> Path:
     """Store replications' tables as they arrive, then the summary, charts and manifest.
 
@@ -133,6 +136,10 @@ def write_results(
     overrides
         The `--set PATH=VALUE` arguments as given, recorded in the manifest beside the
         resolved scenario (which already includes them) and its digest.
+    scenario_file
+        The file the scenario was loaded from: each parameter's line and source comment
+        are kept in `parameters.csv` (`sim.scenario.sources`), for the report's
+        assumptions table. Without it the folder has no `parameters.csv`.
 
     Returns
     -------
@@ -155,9 +162,11 @@ def write_results(
             written.append(replication)
         if not written:
             raise ValueError("no replication to write")
-        results = Results(folder.work, scenario)
-        folder.csv("kpis", results.kpis)
+        results = Results(folder.work, scenario, started)
+        folder.csv("kpis", results.kpis_by_period())
         folder.csv("summary", for_people(results.summary()))
+        if scenario_file is not None:
+            folder.csv("parameters", parameter_sources(scenario, scenario_file))
         if scenario.outputs.charts:
             for name, figure in results.charts().items():
                 folder.figure(name, figure)
@@ -187,9 +196,17 @@ class Results:
     it is writing, so what it writes is what `load` rebuilds.
     """
 
-    def __init__(self, path: Path, scenario: Scenario) -> None:
+    def __init__(self, path: Path, scenario: Scenario, started: datetime | None = None) -> None:
         self.path = Path(path)
         self.scenario = scenario
+        self._started = started
+
+    @property
+    def started(self) -> datetime:
+        """When the run started (the writer knows it before the manifest exists)."""
+        if self._started is not None:
+            return self._started
+        return datetime.fromisoformat(self.manifest["started"])
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
@@ -237,10 +254,32 @@ class Results:
         frame = frame.sort_values("replication", kind="stable", ignore_index=True)
         return frame if columns is None else frame[list(columns)]
 
+    def kpis_by_period(self) -> pd.DataFrame:
+        """The KPIs with periods as rows (`kpis.csv`): one row per replication and period
+        (`all` first, the whole measured window; then calendar years and named periods),
+        one column per KPI under its plain name (empty where a KPI is not computed for a
+        period, e.g. uptake by group outside `all`)."""
+        wide = self.kpis.set_index("replication")
+        keys = pd.MultiIndex.from_tuples(
+            [split_period(column) for column in wide.columns], names=["period", "kpi"]
+        )
+        long = wide.set_axis(keys, axis="columns").stack("period", future_stack=True)
+        order = list(dict.fromkeys(keys.get_level_values("period")))
+        kpis = list(dict.fromkeys(keys.get_level_values("kpi")))
+        long = long.reset_index()
+        long["period"] = pd.Categorical(long["period"], order)
+        long = long.sort_values(["replication", "period"], kind="stable", ignore_index=True)
+        long["period"] = long["period"].astype(str)
+        return long[["replication", "period", *kpis]].rename_axis(columns=None)
+
     def summary(self) -> pd.DataFrame:
         """Mean, sd and 95% CI of every KPI across replications, in full precision, with the
-        scenario's name (`summary.csv` is this, rounded by `for_people`)."""
+        scenario's name and the period (`all`, a calendar year or a named period; see
+        `sim.periods`): `summary.csv` is this, rounded by `for_people`."""
         summary = confidence_summary(self.kpis)
+        split = [split_period(name) for name in summary["kpi"]]
+        summary["kpi"] = [kpi for _, kpi in split]
+        summary.insert(0, "period", [period for period, _ in split])
         summary.insert(0, "scenario", self.scenario.name)
         return summary
 

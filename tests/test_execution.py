@@ -250,7 +250,8 @@ def test_cli_gives_the_same_kpis_with_one_or_two_workers_or_a_scheduler(
         command = ["run", str(small_queue_file), "-q", "--out", str(folders[name])]
         assert main([*command, *options]) == 0
     serial = (folders["serial"] / "kpis.csv").read_bytes()
-    assert pd.read_csv(folders["serial"] / "kpis.csv")["replication"].tolist() == [0, 1, 2]
+    replications = pd.read_csv(folders["serial"] / "kpis.csv")["replication"]
+    assert replications.unique().tolist() == [0, 1, 2]
     assert (folders["two"] / "kpis.csv").read_bytes() == serial
     assert (folders["dask"] / "kpis.csv").read_bytes() == serial
     daily = pd.read_parquet(folders["serial"] / "daily_pathway")

@@ -74,6 +74,6 @@ def test_tables_name_classes_and_stages_and_the_summary_its_scenario(tmp_path):
         assert set(frame["class"].astype(str)) == {"urgent", "routine"}
         assert set(frame["stage"].astype(str)) <= {"stage1", "stage2"}
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns[:2]) == ["scenario", "kpi"]
+    assert list(summary.columns[:3]) == ["scenario", "period", "kpi"]
     assert summary["scenario"].eq("Named classes").all()
     assert {"unit", "description"} <= set(summary.columns)

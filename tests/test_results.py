@@ -66,7 +66,14 @@ def folder(tmp_path_factory, scenario, pairs):
 def test_every_table_is_tagged_and_the_outputs_flags_choose_the_big_ones(tmp_path):
     lean = small_scenario(tmp_path, client_records=False, daily_series=False)
     tables = replication_tables(run(lean, replication=3))
-    assert set(tables) == {"kpis", "timings", "waiting", "weekly_referrals", "monthly_targets"}
+    assert set(tables) == {
+        "kpis",
+        "timings",
+        "waiting",
+        "weekly_referrals",
+        "monthly_targets",
+        "waiting_weeks",
+    }
     assert all((frame["replication"] == 3).all() for frame in tables.values())
     assert len(tables["kpis"]) == 1
 
@@ -115,9 +122,10 @@ def test_load_rebuilds_the_summary_and_every_chart(folder):
     # summary.csv is for people: 4 significant digits; kpis.csv keeps full precision
     for value in written["mean"].dropna():
         assert float(f"{value:.4g}") == value
-    assert any(float(f"{v:.4g}") != v for v in pd.read_csv(folder / "kpis.csv").iloc[0, 1:])
+    written_kpis = pd.read_csv(folder / "kpis.csv", dtype={"period": str})
+    assert any(float(f"{v:.4g}") != v for v in written_kpis.iloc[0, 2:])
     pd.testing.assert_frame_equal(
-        results.kpis, pd.read_csv(folder / "kpis.csv"), check_exact=False, rtol=1e-12
+        results.kpis_by_period(), written_kpis, check_exact=False, rtol=1e-12
     )
     on_disk = sorted(p.stem for p in (folder / "charts").glob("*.png"))
     assert sorted(results.charts()) == on_disk
@@ -324,3 +332,28 @@ def test_the_cli_refuses_to_write_over_an_unfinished_folder(tmp_path, capsys):
     assert "never deleted" in capsys.readouterr().err
     assert (stopped / "INCOMPLETE").read_text() == "finished: 0"
     assert not (tmp_path / "out").exists()
+
+
+def test_every_chart_names_the_scenario_and_the_run_date(folder):
+    results = load(folder)
+    for name, figure in results.charts().items():
+        [ax] = figure.axes
+        assert ax.get_title(loc="right") == f"{results.scenario.name} · run 02 Jan 2026", name
+
+
+def test_weeks_waited_match_a_slow_count_over_the_visits(runs, pairs):
+    each, (_, tables) = runs[1], pairs[1]
+    visits = each.queue.visits
+    start = pd.Timestamp(each.scenario.simulation.start_date)
+    stored = tables["waiting_weeks"]
+    for row in stored.iloc[::7].itertuples():
+        t = (row.week - start).days
+        at_stage = visits[visits["stage"] == row.stage]
+        left = at_stage["start"].fillna(at_stage["end"]).fillna(np.inf)
+        waiting = at_stage[(at_stage["arrive"] <= t) & (left > t)]
+        weeks = (t - waiting["arrive"]) / 7
+        assert row.waiting == len(waiting)
+        if len(waiting):
+            assert row.median_weeks == pytest.approx(weeks.median())
+            assert row.p90_weeks == pytest.approx(weeks.quantile(0.9))
+    assert (stored["waiting"] > 0).any()

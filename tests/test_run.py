@@ -33,9 +33,11 @@ def test_run_writes_a_complete_results_folder(small_queue_scenario, tmp_path, ca
     assert manifest["replications"] == 3
     assert manifest["scenario"]["simulation"]["horizon_days"] == 425
     assert manifest["packages"]["numba"] != "not installed"
-    kpis = pd.read_csv(out / "kpis.csv")
-    assert kpis["replication"].tolist() == [0, 1, 2]
-    summary = pd.read_csv(out / "summary.csv").set_index("kpi")
+    kpis = pd.read_csv(out / "kpis.csv", dtype={"period": str})
+    assert kpis["replication"].tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+    assert kpis["period"].tolist()[:3] == ["all", "2021", "2022"]  # 2021-03-02 to 2022-03-01
+    summary = pd.read_csv(out / "summary.csv", dtype={"period": str})
+    summary = summary[summary["period"] == "all"].set_index("kpi")
     # 20 referrals a day is about 609 a month; the load on stage 1 is 20 x 0.15 / 4 = 0.75.
     assert summary.loc["referrals_per_month", "mean"] == pytest.approx(608.8, rel=0.03)
     assert summary.loc["stage1.utilisation", "mean"] == pytest.approx(0.75, abs=0.02)
@@ -46,9 +48,12 @@ def test_run_writes_a_complete_results_folder(small_queue_scenario, tmp_path, ca
     charts = sorted(p.name for p in (out / "charts").glob("*.png"))
     assert charts == [
         "referrals_vs_capacity.png",
+        "staffing.png",
         "target_stage1_within_1_day.png",
         "waiting_stage1.png",
         "waiting_stage2.png",
+        "weeks_waited_stage1.png",
+        "weeks_waited_stage2.png",
     ]
 
 
@@ -112,7 +117,8 @@ def test_agent_run_writes_agent_tables_kpis_and_the_equity_chart(tmp_path):
     assert (states == 20000).all(), "every agent is in exactly one state every day"
     groups = pd.read_parquet(out / "groups")
     assert {"sector", "minority_ethnic", "sex", "staff_group"} <= set(groups["group_type"])
-    summary = pd.read_csv(out / "summary.csv").set_index("kpi")
+    summary = pd.read_csv(out / "summary.csv", dtype={"period": str})
+    summary = summary[summary["period"] == "all"].set_index("kpi")
     assert 0.4 < summary.loc["agents.prevalence_mean", "mean"] < 0.6
     # The hub's referrals are the agents' referrals: the two sides agree.
     per_month = daily.groupby("replication")["referrals"].sum().mean() / (1095 / (365.25 / 12))

@@ -7,7 +7,7 @@ import json
 from datetime import date, timedelta
 from typing import Annotated
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 
 from sim.scenario.base import AsTuple, Date, Frozen, Name, Section
 from sim.scenario.behaviour import Awareness, Distress, HelpSeeking
@@ -53,6 +53,20 @@ class Simulation(Section):
         return (when - self.start_date).days
 
 
+def _period_in_order(period: tuple[date, date]) -> tuple[date, date]:
+    start, end = period
+    if end < start:
+        raise ValueError(f"a period's start must be on or before its end, found {start} to {end}")
+    return period
+
+
+Period = Annotated[tuple[Date, Date], AsTuple, AfterValidator(_period_in_order)]
+"""A named span of calendar days, first and last day included: `[2021-02-01, 2023-03-31]`."""
+
+WHOLE_PERIOD = "all"
+"""The period name of the whole measured window (reserved: no named period may take it)."""
+
+
 class Outputs(Section):
     """What a run writes into its results folder."""
 
@@ -64,6 +78,12 @@ class Outputs(Section):
     """Write the per-day series (Parquet)."""
     charts: bool = True
     """Draw the PNG charts."""
+    report: bool = False
+    """Write the HTML report (`report.html`) too, as `hubsim run --report` does."""
+    periods: Annotated[dict[Name, Period], Frozen] = Field(default_factory=dict)
+    """Named periods, each `[first_day, last_day]` inside the horizon (overlaps allowed),
+    e.g. `funded: [2021-02-01, 2023-03-31]`: the KPIs are reported for each of them and for
+    each calendar year, as well as for the whole measured window (`sim.periods`)."""
 
 
 class Issue(Section):
@@ -291,6 +311,23 @@ class Scenario(Section):
                     f"found {self.simulation.warmup_days}",
                 )
             )
+        # At most the horizon: a longer warm-up is reported above (and would overflow a date).
+        warmup = min(self.simulation.warmup_days, self.simulation.horizon_days)
+        measured_from = self.simulation.start_date + timedelta(days=warmup)
+        for name, (_, period_end) in self.outputs.periods.items():
+            path = ("outputs", "periods", name)
+            if name == WHOLE_PERIOD:
+                issues.append(
+                    Issue(path=path, message=f"'{WHOLE_PERIOD}' is reserved for the whole run")
+                )
+            elif first <= period_end < measured_from:
+                issues.append(
+                    Issue(
+                        path=(*path, 1),
+                        message=f"the period ends on {period_end}, within the warm-up (before "
+                        f"{measured_from}): it has no measured days",
+                    )
+                )
         for path, when in self._dates():
             if not first <= when <= last:
                 issues.append(
@@ -322,4 +359,7 @@ class Scenario(Section):
             for key in ("date", "end_date", "start_date", "peak_date"):
                 if hasattr(intervention, key):
                     found.append((("interventions", i, key), getattr(intervention, key)))
+        for name, period in self.outputs.periods.items():
+            for i, when in enumerate(period):
+                found.append((("outputs", "periods", name, i), when))
         return found

@@ -70,6 +70,8 @@ def describe(
             f"  target      {name}: {target.share:.0%} reach {target.stage} "
             f"within {target.within_days:g} days"
         )
+    for name, (first, last) in scenario.outputs.periods.items():
+        lines.append(f"  period      {name}: {first} to {last} (KPIs reported apart)")
     return "\n".join(lines)
 
 
