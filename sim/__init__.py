@@ -16,6 +16,8 @@ The Python API mirrors the command line::
 
     results = load_results("results/baseline-20260101-120000")  # a results folder
     results.summary(), results.charts(), results.table("visits")
+
+    table, values = check(scenario, "scenarios/targets/baseline.yaml", 4)  # calibration
 """
 
 from importlib import import_module
@@ -34,6 +36,8 @@ _EXPORTS = {
     "make_executor": "sim.execution",
     "Run": "sim.runner",
     "load_results": "sim.results:load",
+    "check": "sim.calibration.check",
+    "load_targets": "sim.calibration.targets",
 }
 __all__ = [*_EXPORTS, "__version__"]
 

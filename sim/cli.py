@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.calibration.commands import add_commands as calibration_commands
 from sim.cli_args import (
     EXIT_FAILED,
     EXIT_INVALID,
@@ -290,6 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_set_option(run)
     run.set_defaults(handler=_run)
+    calibration_commands(commands)
     return parser
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy.special import stdtrit  # Student-t quantile, without scipy.stats' import cost
 
 from sim.kpis import kpi_spec
-from sim.queue import Outcome, QueueResult, Source
+from sim.queue import QueueResult, Source, VisitOutcome
 
 if TYPE_CHECKING:
     from sim.runner import Run
@@ -86,7 +86,7 @@ def waits_since_referral(
     referred = records.client_arrival[records.visit_client[visits]]
     start = records.visit_start[visits]
     waited = np.where(np.isnan(start), np.inf, start - referred)
-    waiting = np.isnan(start) & (records.visit_outcome[visits] == Outcome.WAITING)
+    waiting = np.isnan(start) & (records.visit_outcome[visits] == VisitOutcome.WAITING)
     return referred, waited, waiting
 
 
@@ -122,8 +122,8 @@ def _referral_waits(queue: QueueResult, stage: str) -> np.ndarray:
 def _referral_dropout_share(queue: QueueResult, stage: str) -> float:
     """Share of hub referrals whose wait at `stage` is over that dropped out while waiting."""
     outcome = queue.records.visit_outcome[_referral_visits(queue, stage)]
-    over = outcome != Outcome.WAITING
-    return float(np.mean(outcome[over] == Outcome.RENEGED)) if over.any() else float("nan")
+    over = outcome != VisitOutcome.WAITING
+    return float(np.mean(outcome[over] == VisitOutcome.RENEGED)) if over.any() else float("nan")
 
 
 def replication_kpis(run: Run) -> dict[str, float]:

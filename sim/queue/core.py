@@ -96,7 +96,11 @@ class QueueCore:
         self.replication = replication
         self._net = encode(network)
         self._rngs = Streams(*(stream(seed, name, replication) for name in STREAM_NAMES))
-        n0 = sum(len(s.backlog.ages) for s in network.stages if s.backlog is not None)
+        n0 = sum(
+            len(s.backlog.ages) + len(s.backlog.in_service)
+            for s in network.stages
+            if s.backlog is not None
+        )
         S = len(network.stages)
         room = 1024 + (S + 2) * n0
         self._state: State = allocate(S, network.n_classes, room)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.extends import read_scenario_document
 from sim.scenario.model import DEFER_CROSS_CHECKS, Scenario
-from sim.scenario.pathway import ReplayDemand
+from sim.scenario.pathway import ReplayReferrals
 from sim.scenario.problems import KeyPath, Problem, ScenarioError, Source, unknown_key
 from sim.scenario.replay import replay_problems
 from sim.scenario.yaml_source import Document
@@ -63,7 +63,7 @@ def validate_document(document: Document, file: Source) -> tuple[Scenario | None
     try:
         scenario = Scenario.model_validate(document.data, context={DEFER_CROSS_CHECKS: True})
     except ValidationError as error:
-        problems = [_problem(document, file, detail) for detail in error.errors()]
+        problems = [validation_problem(document, file, detail) for detail in error.errors()]
         return None, sorted(problems, key=lambda p: (str(p.file), p.line or 0))
     problems = []
     for issue in scenario.cross_section_issues():
@@ -88,7 +88,7 @@ def _with_resolved_paths(document: Document, file: Source) -> Document:
 
 
 def _replay_file_problems(scenario: Scenario, document: Document, file: Source) -> list[Problem]:
-    if not isinstance(scenario.demand, ReplayDemand):
+    if not isinstance(scenario.demand, ReplayReferrals):
         return []
     path = ("demand", "file")
     at_file, line = document.where(path, file)
@@ -102,11 +102,16 @@ def _replay_file_problems(scenario: Scenario, document: Document, file: Source) 
     return [Problem(at_file, line, path, f"replay file not found: {target}")]
 
 
-def _problem(document: Document, file: Source, detail: dict) -> Problem:
-    """Turn one pydantic error into a problem at the key path the user wrote."""
+def validation_problem(
+    document: Document, file: Source, detail: dict, root: type[BaseModel] = Scenario
+) -> Problem:
+    """Turn one pydantic error into a problem at the key path the user wrote.
+
+    `root` is the model the document was validated as (a scenario, or another input file
+    with the same conventions, such as a targets file): it lists the allowed keys."""
     path = _data_path(document.data, detail["loc"], missing=detail["type"] == "missing")
     at_file, line = document.where(path, file)
-    return Problem(at_file, line, path, _message(detail, path))
+    return Problem(at_file, line, path, _message(detail, path, root))
 
 
 def _data_path(data: Any, loc: tuple, missing: bool) -> KeyPath:
@@ -144,13 +149,13 @@ def _found(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _message(detail: dict, path: KeyPath) -> str:
+def _message(detail: dict, path: KeyPath, root: type[BaseModel]) -> str:
     kind, loc, ctx = detail["type"], detail["loc"], detail.get("ctx") or {}
     found = _found(detail.get("input"))
     if kind == "missing":
         return f"missing required key '{loc[-1]}'"
     if kind == "extra_forbidden":
-        return unknown_key(str(loc[-1]), _allowed_keys(loc[:-1]))
+        return unknown_key(str(loc[-1]), _allowed_keys(loc[:-1], root))
     if kind == "union_tag_invalid":
         return (
             f"unknown {ctx['discriminator'].strip(chr(39))} '{ctx['tag']}'; "
@@ -177,9 +182,9 @@ def _message(detail: dict, path: KeyPath) -> str:
     return f"{message[0].lower()}{message[1:]}" if kind == "value_error" else f"{message}"
 
 
-def _allowed_keys(loc: tuple) -> list[str]:
+def _allowed_keys(loc: tuple, root: type[BaseModel]) -> list[str]:
     """The keys a mapping at pydantic location `loc` accepts (for 'did you mean')."""
-    annotation: Any = Scenario
+    annotation: Any = root
     for part in loc:
         candidates = _unwrap(annotation)
         chosen = None

@@ -160,28 +160,32 @@ class AgentDemand(Section):
     mode: Literal["agents"]
 
 
-class PoissonDemand(Section):
-    """Referrals arrive as a Poisson process (queue-only capacity studies, no agents)."""
+class PoissonReferrals(Section):
+    """Referrals arrive as a Poisson process (queue-only capacity studies, no agents).
+
+    The scenario's description of the referrals; the runner turns it into the queue core's
+    `sim.queue.PoissonDemand` (rates by day number)."""
 
     mode: Literal["poisson"]
     referrals: Annotated[tuple[RateStep, ...], AsTuple, Field(min_length=1)]
     """Hub referrals per day over time."""
 
     @model_validator(mode="after")
-    def _steps_in_order(self) -> PoissonDemand:
+    def _steps_in_order(self) -> PoissonReferrals:
         _steps_ascending(self.referrals, "referrals")
         return self
 
 
-class ReplayDemand(Section):
-    """Referrals replayed from a CSV file with columns `arrival_day` and `priority_class`."""
+class ReplayReferrals(Section):
+    """Referrals replayed from a CSV file with columns `arrival_day` and `priority_class`
+    (read into the queue core's `sim.queue.ReplayDemand`)."""
 
     mode: Literal["replay"]
     file: Annotated[str, Field(min_length=1)]
     """CSV path, relative to the scenario file."""
 
 
-Demand = Annotated[AgentDemand | PoissonDemand | ReplayDemand, Field(discriminator="mode")]
+Demand = Annotated[AgentDemand | PoissonReferrals | ReplayReferrals, Field(discriminator="mode")]
 
 
 class Target(Section):
