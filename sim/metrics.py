@@ -152,6 +152,7 @@ def replication_kpis(run: Run) -> dict[str, float]:
         kpis[f"{stage}.utilisation"] = (
             float(busy[open_days].sum() / servers[open_days].sum()) if open_days.any() else 0.0
         )
+    kpis["rerouted_per_month"] = rerouted_per_month(queue)
     for name, target in scenario.targets.items():
         kpis[f"target.{name}.share_within"] = referral_share_within(
             queue, target.stage, target.within_days
@@ -176,7 +177,47 @@ def agent_kpis(run: Run) -> dict[str, float]:
     for source in ("self", "manager", "outreach"):
         per_month = daily[f"referrals_{source}"].sum() / (len(daily) / DAYS_PER_MONTH)
         kpis[f"agents.referrals_{source}_per_month"] = float(per_month)
+    kpis |= referral_outcome_kpis(daily)
     for row in run.agents_groups.itertuples():
         key = f"uptake_per_1000_in_need_year.{row.group_type}.{row.group}"
         kpis[key] = float(row.uptake_per_1000_in_need_year)
+    return kpis
+
+
+def rerouted_per_month(queue: QueueResult) -> float:
+    """Hub referrals rerouted to in-house therapy by the adaptive rule, per month (visits
+    that ended in the measured window)."""
+    records = queue.records
+    rerouted = (
+        records.visit_adaptive.astype(bool)
+        & (records.client_source[records.visit_client] == Source.REFERRAL)
+        & (records.visit_end >= queue.warmup)
+        & (records.visit_end < queue.end)
+    )
+    return float(rerouted.sum() / ((queue.end - queue.warmup) / DAYS_PER_MONTH))
+
+
+_REFERRAL_OUTCOMES = (
+    "never_engaged",
+    "dropped_out",
+    "recovered_waiting",
+    "went_elsewhere",
+    "escalated_crisis",
+)
+"""Outcomes counted per referral: the agent daily frame's columns of these names."""
+
+
+def referral_outcome_kpis(daily: pd.DataFrame) -> dict[str, float]:
+    """What became of referrals (per referral) and of finished treatment (needs met), from
+    the agent model's daily outcome counts over the measured window."""
+    referrals = float(daily["referrals"].sum())
+    months = len(daily) / DAYS_PER_MONTH
+    kpis = {"agents.referrals_per_month": referrals / months if months else float("nan")}
+    for key in _REFERRAL_OUTCOMES:
+        share = daily[key].sum() / referrals if referrals else float("nan")
+        kpis[f"agents.{key}_share"] = float(share)
+    finished = float(daily["finished_therapy"].sum() + daily["finished_external"].sum())
+    for key, column in (("fully", "relieved"), ("partly", "partly_relieved")):
+        share = daily[column].sum() / finished if finished else float("nan")
+        kpis[f"agents.needs_met_{key}_share"] = float(share)
     return kpis
