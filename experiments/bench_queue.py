@@ -72,7 +72,7 @@ def summarise(visits: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict:
 
 
 def run_ours(seed: int) -> tuple[float, int, dict]:
-    from sim.queue import VisitOutcome, PoissonDemand, simulate
+    from sim.queue import PoissonDemand, VisitOutcome, simulate
 
     net = network()
     t0 = time.perf_counter()

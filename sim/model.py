@@ -27,7 +27,6 @@ from sim.behaviour import (
     C_REFERRALS,
     C_SELF,
     N_TALLY,
-    T_RELIEVED,
     AgentArrays,
     GroupArrays,
     Today,

@@ -297,14 +297,14 @@ class HubPathway:
         classes = np.asarray(classes, np.int64)
         times = np.asarray(arrival_times, float)
         draws = self.core.draw_clients(classes[engaged], generators)
-        events = self.core.advance(
-            until, times[engaged], ids[engaged], classes[engaged], 0, draws
-        )
+        events = self.core.advance(until, times[engaged], ids[engaged], classes[engaged], 0, draws)
         result = translate(events.client_id, events.code, events.stage, events.time, self._kind)
         result = self._leaving_reasons(result)
         if not never.any():
             return result
-        return _merged(result, ids[never], np.full(never.sum(), Outcome.NEVER_ENGAGED), times[never])
+        return _merged(
+            result, ids[never], np.full(never.sum(), Outcome.NEVER_ENGAGED), times[never]
+        )
 
     def _leaving_reasons(self, outcomes: Outcomes) -> Outcomes:
         """Each DROPPED_OUT given its reason, drawn from the "leaving" stream by episode."""

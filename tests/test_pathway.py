@@ -9,7 +9,6 @@ from sim.pathway import build_network, external_places, hub_servers, translate
 from sim.queue import Event
 from sim.scenario import Scenario, load_scenario
 
-
 FIXTURE = Path(__file__).parent / "fixtures" / "shared_queues.yaml"
 
 
@@ -40,7 +39,9 @@ def test_staffing_change_and_closure_reshape_the_schedule(baseline):
     ]
     scenario = with_changes(baseline, interventions=interventions)
     times, servers = hub_servers(scenario, "assessment")
-    change, step, closure = (day(scenario, d) for d in (date(2022, 1, 1), date(2022, 2, 1), date(2023, 1, 1)))
+    change, step, closure = (
+        day(scenario, d) for d in (date(2022, 1, 1), date(2022, 2, 1), date(2023, 1, 1))
+    )
     assert times == [0.0, change, step, closure]
     assert servers == [2, 5, 1, 0]  # the scenario's later step still applies, then the closure
     assert hub_servers(scenario, "screening")[1][-1] == 0

@@ -73,7 +73,8 @@ def test_leavers_are_split_by_reason_in_the_scenarios_shares(outcomes_scenario):
 def test_outcome_draws_are_keyed_by_the_client_not_by_capacity(outcomes_scenario):
     """Common random numbers: whether a referral engages does not depend on capacity."""
     more = variant(
-        outcomes_scenario, {"hub.stages.assessment.capacity": [{"from_date": "2021-02-01", "wte": 3.0}]}
+        outcomes_scenario,
+        {"hub.stages.assessment.capacity": [{"from_date": "2021-02-01", "wte": 3.0}]},
     )
     codes_a, ids_a = _pathway_outcomes(outcomes_scenario, days=60)
     codes_b, ids_b = _pathway_outcomes(more, days=60)
@@ -81,5 +82,7 @@ def test_outcome_draws_are_keyed_by_the_client_not_by_capacity(outcomes_scenario
     never_b = np.sort(ids_b[codes_b == Outcome.NEVER_ENGAGED])
     np.testing.assert_array_equal(never_a, never_b)
     # and the mechanism's size: faster assessment, far fewer leave its queue
-    left = [(c >= Outcome.RECOVERED_WAITING) | (c == Outcome.DROPPED_OUT) for c in (codes_a, codes_b)]
+    left = [
+        (c >= Outcome.RECOVERED_WAITING) | (c == Outcome.DROPPED_OUT) for c in (codes_a, codes_b)
+    ]
     assert left[1].sum() < 0.5 * left[0].sum()

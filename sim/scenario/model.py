@@ -216,7 +216,7 @@ class Scenario(Section):
         classes = list(self.hub.priority_classes)
         for name, service in self.external.items():
             base = ("external", name)
-            for destination in (service.routes or {}):
+            for destination in service.routes or {}:
                 if destination != EXIT and (destination == name or destination not in services):
                     allowed = [*sorted(services - {name}), EXIT]
                     unknown((*base, "routes", destination), destination, allowed, "service")

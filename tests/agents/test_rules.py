@@ -27,7 +27,6 @@ from sim.rules import (
 )
 from sim.workforce import CONFIDENTIALITY_CONCERN, MALE, RACISM_AFFECTED, ROLE_BELIEF, STIGMA
 
-
 UNSUPPORTIVE_MANAGER_OR = 0.5
 WORD_OF_MOUTH = 0.02
 
