@@ -83,6 +83,11 @@ def estimate(scenario: Scenario, replications: int, workers: int) -> RunEstimate
         clients += max(step.per_day for step in service.background_referrals) * days
         if service.initial_backlog is not None:
             clients += service.initial_backlog.count
+        if service.steady_start_days is not None:
+            # Those there at the start: every place, and at most the demand of a patience.
+            patience = service.patience.mean if service.patience else days
+            clients += max(step.places for step in service.capacity)
+            clients += max(step.per_day for step in service.background_referrals) * patience
     stages = len(scenario.hub.stages) + len(scenario.external)
     daily_bytes = days * stages * len(scenario.hub.priority_classes) * 200.0
     return RunEstimate(

@@ -192,7 +192,8 @@ def _background(scenario: Scenario, service: ExternalService) -> Background:
     )
 
 
-def _external_routing(scenario: Scenario, service: ExternalService, names: list[str]):
+def _external_routing(service: ExternalService) -> dict[str, float]:
+    """Where an external service's clients go next (its `routes`; none: everyone leaves)."""
     routes = service.routes or {EXIT: 1.0}
     return {destination: share for destination, share in routes.items() if share > 0}
 
@@ -205,7 +206,7 @@ def _external_stage(
         servers=external_places(scenario, name),
         service=queue_dist(service.service),
         patience=queue_dist(service.patience) if service.patience else None,
-        routing=_external_routing(scenario, service, list(scenario.external)),
+        routing=_external_routing(service),
         background=_background(scenario, service),
         backlog=backlog,
     )
@@ -236,7 +237,7 @@ def steady_state_backlogs(scenario: Scenario, seed: int, replication: int = 0) -
                 servers=first_day,
                 service=queue_dist(service.service),
                 patience=queue_dist(service.patience) if service.patience else None,
-                routing=_external_routing(scenario, service, list(scenario.external)),
+                routing=_external_routing(service),
                 background=Background(opening, background.priority_class, background.class_shares),
             )
         )

@@ -26,7 +26,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "check",
         help="run a scenario and compare it with its calibration targets",
         description="Runs the scenario, prints each target's definition, the model's value "
-        "with a 95%% CI, the accepted range and inside/outside, and writes the same table "
+        "with a 95% CI, the accepted range and inside/outside, and writes the same table "
         "(check.csv) to a results folder.",
         epilog=examples(
             "hubsim check scenarios/baseline.yaml --targets scenarios/targets/baseline.yaml",
