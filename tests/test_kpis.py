@@ -65,6 +65,7 @@ def test_every_kpi_of_a_queue_run_resolves_to_its_stage_or_target(tricky_run):
     stage_keys = [kpi.key for kpi in KPIS if kpi.per == "stage"]
     assert resolved == {
         ("referrals_per_month",),
+        ("rerouted_per_month",),
         ("share_within", "share_within"),
         *((key, stage) for key in stage_keys for stage in ("shared_care", "target")),
     }

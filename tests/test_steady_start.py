@@ -47,4 +47,4 @@ def test_the_first_90_days_look_like_the_following_year(stage):
 def test_started_empty_the_waiting_lists_climb():
     daily = _services_alone(steady=False)
     for stage in EXTERNAL:
-        assert _first_90_over_next_year(daily, stage) < 0.6
+        assert _first_90_over_next_year(daily, stage) < 0.8
