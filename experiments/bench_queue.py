@@ -72,7 +72,7 @@ def summarise(visits: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> dict:
 
 
 def run_ours(seed: int) -> tuple[float, int, dict]:
-    from sim.queue import Outcome, PoissonDemand, simulate
+    from sim.queue import PoissonDemand, VisitOutcome, simulate
 
     net = network()
     t0 = time.perf_counter()
@@ -82,8 +82,8 @@ def run_ours(seed: int) -> tuple[float, int, dict]:
     events = (
         r.visit_stage.size
         + 2 * np.sum(~np.isnan(r.visit_start))
-        - np.sum(r.visit_outcome == Outcome.IN_SERVICE)
-        + np.sum(r.visit_outcome == Outcome.RENEGED)
+        - np.sum(r.visit_outcome == VisitOutcome.IN_SERVICE)
+        + np.sum(r.visit_outcome == VisitOutcome.RENEGED)
     )
     visits = []
     for s in range(2):
@@ -93,7 +93,7 @@ def run_ours(seed: int) -> tuple[float, int, dict]:
             (
                 r.visit_arrive[v],
                 np.where(np.isnan(left), np.inf, left),
-                r.visit_outcome[v] == Outcome.RENEGED,
+                r.visit_outcome[v] == VisitOutcome.RENEGED,
             )
         )
     return wall, int(events), summarise(visits)

@@ -24,6 +24,7 @@ The Python API mirrors the command line::
     runs = sweep(experiment, workers=2, out="results/smoke")  # one row per point x replication
     analysis = analyse("results/smoke")           # tidy index tables (analysis.indices)
     report(results.path)  # report.html: the HTML commissioning report of the folder
+    table, values = check(scenario, "scenarios/targets/baseline.yaml", 4)  # calibration
 """
 
 from importlib import import_module
@@ -48,6 +49,8 @@ _EXPORTS = {
     "sweep": "sim.analysis.sweep",
     "analyse": "sim.analysis.indices:analyse_sweep",
     "write_report": "sim.report",
+    "check": "sim.calibration.check",
+    "load_targets": "sim.calibration.targets",
 }
 __all__ = [*_EXPORTS, "report", "__version__"]
 

@@ -34,10 +34,13 @@ ALLOWED_TRANSITIONS: frozenset[tuple[AgentState, AgentState]] = frozenset(
     # outside the pathway: distress moves between well and need, a cool-down ends,
     # recovery lasts until need returns; a referral enters the pathway
     | {(s, t) for s in _OUTSIDE for t in (_S.WELL, _S.IN_NEED, _S.HUB_WAITING)}
-    # one pathway outcome a day: start therapy, referred on, signposted, dropped out
+    # one pathway outcome a day: start therapy, referred on, signposted, dropped out (or
+    # never engaged, or escalated to crisis: disengaged)
     | {(_S.HUB_WAITING, t) for t in (_S.IN_THERAPY, _S.EXTERNAL_WAITING, _S.SIGNPOSTED)}
     | {(_S.HUB_WAITING, _S.DISENGAGED), (_S.EXTERNAL_WAITING, _S.DISENGAGED)}
     | {(_S.EXTERNAL_WAITING, _S.EXTERNAL_TREATMENT)}
+    # leaving a queue unseen: recovered while waiting, or went elsewhere (as signposted)
+    | {(s, t) for s in (_S.HUB_WAITING, _S.EXTERNAL_WAITING) for t in (_S.RECOVERED, _S.SIGNPOSTED)}
     | {(s, t) for s in (_S.IN_THERAPY, _S.EXTERNAL_TREATMENT) for t in _FINISHED}
 )
 """Day-to-day state changes possible when the pathway reports at most one outcome per client

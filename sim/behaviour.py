@@ -59,9 +59,11 @@ use_kernel_cache()  # before the kernels are defined (see sim/kernel_cache.py)
 # Indices of `DayOutput.counters`.
 C_REFERRALS, C_SELF, C_MANAGER, C_OUTREACH, C_IN_NEED, C_AWARE, C_ABSENT = range(7)
 N_COUNTERS = 7
-# Indices of the outcome tally of `apply_outcomes`: the `Outcome` codes, then relief.
+# Indices of the outcome tally of `apply_outcomes`: the `Outcome` codes, then finished
+# treatment with needs fully met (relief), then partly met.
 T_RELIEVED = len(Outcome)
-N_TALLY = len(Outcome) + 1
+T_PARTLY = len(Outcome) + 1
+N_TALLY = len(Outcome) + 2
 
 _ENTERED = int(Outcome.ENTERED_HUB)
 _STARTED_THERAPY = int(Outcome.STARTED_THERAPY)
@@ -72,6 +74,10 @@ _SIGNPOSTED = int(Outcome.SIGNPOSTED)
 _DROPPED_OUT = int(Outcome.DROPPED_OUT)
 _DISCHARGED = int(Outcome.DISCHARGED_AT_CLOSURE)
 _STARTED_EXTERNAL = int(Outcome.STARTED_EXTERNAL)
+_NEVER_ENGAGED = int(Outcome.NEVER_ENGAGED)
+_RECOVERED_WAITING = int(Outcome.RECOVERED_WAITING)
+_WENT_ELSEWHERE = int(Outcome.WENT_ELSEWHERE)
+_ESCALATED = int(Outcome.ESCALATED_CRISIS)
 
 
 class BehaviourParams(NamedTuple):
@@ -83,7 +89,9 @@ class BehaviourParams(NamedTuple):
     racism_shift: float
     waiting_shift_per_day: float
     treatment_relief: float
-    recovery_probability: float
+    needs_fully_met: float
+    needs_partly_met: float
+    partial_relief: float
     absence_in_need: float
     absence_well: float
     forget_probability: float
@@ -128,7 +136,9 @@ def behaviour_params(scenario: Scenario) -> BehaviourParams:
         racism_shift=d.racism_shift,
         waiting_shift_per_day=d.waiting_shift_per_week / 7.0,
         treatment_relief=d.treatment_relief,
-        recovery_probability=d.recovery_probability,
+        needs_fully_met=scenario.outcomes.needs_met.fully,
+        needs_partly_met=scenario.outcomes.needs_met.partly,
+        partial_relief=scenario.outcomes.needs_met.partial_relief,
         absence_in_need=d.absence_probability_in_need,
         absence_well=d.absence_probability_well,
         forget_probability=float(forget_probability(a.half_life_days)),
@@ -479,13 +489,15 @@ def apply_outcomes(
     """Update agents from the pathway's outcomes of one day, in time order.
 
     Entering, starting and being referred on move the state along the pathway. Finishing a
-    treatment episode (in-house or external) brings relief with `recovery_probability` (DF
-    §3 'IAPT recovery (completers)', S: 50%; `u[k]`, keyed by the worker's episode, is read
-    only for finished episodes): relief lowers
+    treatment episode (in-house or external) meets needs fully with `needs_fully_met`
+    (`u[k]`, keyed by the worker's episode, is read only for finished episodes), partly with
+    `needs_partly_met` (a `partial_relief` share of the relief), else not: relief lowers
     distress and baseline (`sim.rules.relieve`) and, after in-house therapy, makes the worker
-    an advocate of the hub to their team (word of mouth). Every exit (finished, signposted,
-    dropped out, discharged) starts the cool-down before the worker may be referred again.
-    `tally` counts outcomes by code, and relief at index T_RELIEVED.
+    an advocate of the hub to their team (word of mouth). Recovering while waiting sets
+    today's distress below need (the baseline stays). Every exit (finished, signposted,
+    never engaged, left a queue for any reason, discharged) starts the cool-down before the
+    worker may be referred again. `tally` counts outcomes by code, needs fully met at
+    T_RELIEVED and partly met at T_PARTLY.
     """
     for k in range(agent.size):
         i = agent[k]
@@ -502,7 +514,7 @@ def apply_outcomes(
         else:
             A.cooldown_until[i] = day + 1 + P.cooldown_days
             if c in (_FINISHED_THERAPY, _FINISHED_EXTERNAL):
-                if u[k] < P.recovery_probability:
+                if u[k] < P.needs_fully_met:
                     tally[T_RELIEVED] += 1
                     A.distress[i], A.baseline[i] = relieve(
                         A.distress[i], A.baseline[i], P.need_threshold, P.treatment_relief
@@ -512,8 +524,20 @@ def apply_outcomes(
                         A.advocate[i] = 1
                         G.team_advocates[W.team[i]] += 1
                 else:
+                    if u[k] < P.needs_fully_met + P.needs_partly_met:
+                        tally[T_PARTLY] += 1
+                        A.distress[i], A.baseline[i] = relieve(
+                            A.distress[i],
+                            A.baseline[i],
+                            P.need_threshold,
+                            P.treatment_relief * P.partial_relief,
+                        )
                     A.state[i] = IN_NEED if A.distress[i] > P.need_threshold else WELL
-            elif c == _SIGNPOSTED:
+            elif c in (_SIGNPOSTED, _WENT_ELSEWHERE):
                 A.state[i] = SIGNPOSTED
-            elif c in (_DROPPED_OUT, _DISCHARGED):
+            elif c == _RECOVERED_WAITING:
+                # Natural recovery: today's distress falls below need, the baseline stays.
+                A.distress[i] = min(A.distress[i], P.need_threshold - P.treatment_relief)
+                A.state[i] = RECOVERED
+            elif c in (_DROPPED_OUT, _DISCHARGED, _NEVER_ENGAGED, _ESCALATED):
                 A.state[i] = DISENGAGED

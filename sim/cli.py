@@ -351,14 +351,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_set_option(run)
     run.set_defaults(handler=_run)
-    # The planner's and the analyst's commands live with their layers (cheap to import).
+    # The planner's, analyst's and calibration commands live with their layers (cheap to import).
     from sim.analysis.commands import add_commands as add_analysis_commands
+    from sim.calibration.commands import add_commands as add_calibration_commands
     from sim.planning.commands import add_commands as add_planning_commands
     from sim.report.commands import add_commands as add_report_commands
 
     add_planning_commands(commands)
     add_analysis_commands(commands)
     add_report_commands(commands)
+    add_calibration_commands(commands)
     return parser
 
 

@@ -20,7 +20,7 @@ import os
 from dataclasses import dataclass
 
 from sim.scenario import Scenario
-from sim.scenario.pathway import AgentDemand, PoissonDemand
+from sim.scenario.pathway import AgentDemand, PoissonReferrals
 
 PROCESS_BYTES = 450e6
 """One process with the simulator imported and one small replication's tables."""
@@ -77,12 +77,17 @@ def estimate(scenario: Scenario, replications: int, workers: int) -> RunEstimate
         size = scenario.workforce.size
         agent_days = size * days
         clients += size * MAX_REFERRALS_PER_WORKER_YEAR * days / 365.25
-    elif isinstance(demand, PoissonDemand):
+    elif isinstance(demand, PoissonReferrals):
         clients += max(step.per_day for step in demand.referrals) * days
     for service in scenario.external.values():
         clients += max(step.per_day for step in service.background_referrals) * days
         if service.initial_backlog is not None:
             clients += service.initial_backlog.count
+        if service.steady_start_days is not None:
+            # Those there at the start: every place, and at most the demand of a patience.
+            patience = service.patience.mean if service.patience else days
+            clients += max(step.places for step in service.capacity)
+            clients += max(step.per_day for step in service.background_referrals) * patience
     stages = len(scenario.hub.stages) + len(scenario.external)
     daily_bytes = days * stages * len(scenario.hub.priority_classes) * 200.0
     return RunEstimate(

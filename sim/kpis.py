@@ -296,6 +296,53 @@ KPIS: tuple[Kpi, ...] = (
         higher_is_better=None,
     ),
     Kpi(
+        key="agents.referrals_per_month",
+        unit=PER_MONTH,
+        low=0.0,
+        high=math.inf,
+        description="All referrals of keyworkers to the hub per month, those who never "
+        "engage included (referrals_per_month counts only those reaching the pathway).",
+        higher_is_better=None,
+    ),
+    *(
+        Kpi(
+            key=f"agents.{key}_share",
+            unit="share of referrals",
+            low=0.0,
+            high=1.0,
+            description=f"Share of referrals in the measured window that {what}.",
+            higher_is_better=better,
+        )
+        for key, what, better in (
+            ("never_engaged", "never engaged (no first contact)", False),
+            ("dropped_out", "left a queue unseen and disengaged", False),
+            ("recovered_waiting", "left a queue unseen having recovered while waiting", None),
+            ("went_elsewhere", "left a queue unseen for support elsewhere", None),
+            ("escalated_crisis", "left a queue unseen by escalating to crisis services", False),
+        )
+    ),
+    *(
+        Kpi(
+            key=f"agents.needs_met_{key}_share",
+            unit="share of finished treatment",
+            low=0.0,
+            high=1.0,
+            description=f"Of treatment episodes (in-house or external) finished in the "
+            f"measured window, the share with needs {key.replace('_', ' ')} met.",
+            higher_is_better=better,
+        )
+        for key, better in (("fully", True), ("partly", None))
+    ),
+    Kpi(
+        key="rerouted_per_month",
+        unit="clients per month",
+        low=0.0,
+        high=math.inf,
+        description="Hub referrals sent to in-house therapy instead of the external service "
+        "by the adaptive rule, per month.",
+        higher_is_better=None,
+    ),
+    Kpi(
         key="uptake_per_1000_in_need_year",
         unit="referrals per 1,000 person-years in need",
         low=0.0,

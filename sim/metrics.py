@@ -10,7 +10,7 @@ from scipy.special import stdtrit  # Student-t quantile, without scipy.stats' im
 
 from sim.kpis import kpi_spec
 from sim.periods import PERIOD_PREFIX, Window, period_windows, whole_window
-from sim.queue import Outcome, QueueResult, Source
+from sim.queue import QueueResult, Source, VisitOutcome
 
 if TYPE_CHECKING:
     from sim.runner import Run
@@ -87,7 +87,7 @@ def waits_since_referral(
     referred = records.client_arrival[records.visit_client[visits]]
     start = records.visit_start[visits]
     waited = np.where(np.isnan(start), np.inf, start - referred)
-    waiting = np.isnan(start) & (records.visit_outcome[visits] == Outcome.WAITING)
+    waiting = np.isnan(start) & (records.visit_outcome[visits] == VisitOutcome.WAITING)
     return referred, waited, waiting
 
 
@@ -127,8 +127,8 @@ def _referral_waits(queue: QueueResult, stage: str, window: tuple[float, float])
 def _referral_dropout_share(queue: QueueResult, stage: str, window: tuple[float, float]) -> float:
     """Share of hub referrals whose wait at `stage` is over that dropped out while waiting."""
     outcome = queue.records.visit_outcome[_referral_visits(queue, stage, window)]
-    over = outcome != Outcome.WAITING
-    return float(np.mean(outcome[over] == Outcome.RENEGED)) if over.any() else float("nan")
+    over = outcome != VisitOutcome.WAITING
+    return float(np.mean(outcome[over] == VisitOutcome.RENEGED)) if over.any() else float("nan")
 
 
 def replication_kpis(run: Run) -> dict[str, float]:
@@ -180,6 +180,7 @@ def window_kpis(run: Run, window: Window) -> dict[str, float]:
         )
         kpis[f"{stage}.discharged_at_closure"] = float(closures.loc[stage, "discharged"])
         kpis[f"{stage}.transferred_at_closure"] = float(closures.loc[stage, "transferred"])
+    kpis["rerouted_per_month"] = rerouted_per_month(queue, span)
     for name, target in scenario.targets.items():
         kpis[f"target.{name}.share_within"] = referral_share_within(
             queue, target.stage, target.within_days, span
@@ -215,4 +216,45 @@ def agent_kpis(run: Run, window: Window) -> dict[str, float]:
     for source in ("self", "manager", "outreach"):
         per_month = daily[f"referrals_{source}"].sum() / (len(daily) / DAYS_PER_MONTH)
         kpis[f"agents.referrals_{source}_per_month"] = float(per_month)
+    kpis |= referral_outcome_kpis(daily)
+    return kpis
+
+
+def rerouted_per_month(queue: QueueResult, window: tuple[float, float]) -> float:
+    """Hub referrals rerouted to in-house therapy by the adaptive rule, per month (visits
+    that ended in the window of days [start, end))."""
+    records = queue.records
+    start, end = window
+    rerouted = (
+        records.visit_adaptive.astype(bool)
+        & (records.client_source[records.visit_client] == Source.REFERRAL)
+        & (records.visit_end >= start)
+        & (records.visit_end < end)
+    )
+    return float(rerouted.sum() / ((end - start) / DAYS_PER_MONTH))
+
+
+_REFERRAL_OUTCOMES = (
+    "never_engaged",
+    "dropped_out",
+    "recovered_waiting",
+    "went_elsewhere",
+    "escalated_crisis",
+)
+"""Outcomes counted per referral: the agent daily frame's columns of these names."""
+
+
+def referral_outcome_kpis(daily: pd.DataFrame) -> dict[str, float]:
+    """What became of referrals (per referral) and of finished treatment (needs met), from
+    the agent model's daily outcome counts over the measured window."""
+    referrals = float(daily["referrals"].sum())
+    months = len(daily) / DAYS_PER_MONTH
+    kpis = {"agents.referrals_per_month": referrals / months if months else float("nan")}
+    for key in _REFERRAL_OUTCOMES:
+        share = daily[key].sum() / referrals if referrals else float("nan")
+        kpis[f"agents.{key}_share"] = float(share)
+    finished = float(daily["finished_therapy"].sum() + daily["finished_external"].sum())
+    for key, column in (("fully", "relieved"), ("partly", "partly_relieved")):
+        share = daily[column].sum() / finished if finished else float("nan")
+        kpis[f"agents.needs_met_{key}_share"] = float(share)
     return kpis

@@ -27,7 +27,6 @@ from sim.behaviour import (
     C_REFERRALS,
     C_SELF,
     N_TALLY,
-    T_RELIEVED,
     AgentArrays,
     GroupArrays,
     Today,
@@ -169,7 +168,7 @@ class Calendar:
         return [share for start, share in self.trainings if start == d]
 
 
-_OUTCOME_COLUMNS = [o.name.lower() for o in Outcome] + ["relieved"]
+_OUTCOME_COLUMNS = [o.name.lower() for o in Outcome] + ["relieved", "partly_relieved"]
 _FINISHED_CODES = (int(Outcome.FINISHED_THERAPY), int(Outcome.FINISHED_EXTERNAL))
 _STATE_COLUMNS = [f"state_{s.name.lower()}" for s in AgentState]
 _COLUMNS = [
@@ -416,7 +415,7 @@ class HubModel(mesa.Model):
             c[C_SELF],
             c[C_MANAGER],
             c[C_OUTREACH],
-            *self._tally[: T_RELIEVED + 1],
+            *self._tally[:N_TALLY],
             *self._states,
             self.calendar.hub_open(d),
             wait,

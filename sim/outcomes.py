@@ -30,11 +30,20 @@ class Outcome(IntEnum):
     SIGNPOSTED = 5
     """Left the hub after screening or assessment with advice and signposting."""
     DROPPED_OUT = 6
-    """Stopped waiting (reneged) at a hub stage or an external service."""
+    """Stopped waiting (reneged) at a hub stage or an external service and disengaged (the
+    other reasons for leaving a queue unseen are codes 10 to 12)."""
     DISCHARGED_AT_CLOSURE = 7
     """Was waiting when the stage closed and was discharged."""
     STARTED_EXTERNAL = 8
     """Began treatment at an external service after waiting there."""
+    NEVER_ENGAGED = 9
+    """Referred, but never engaged: no first contact (never reached screening)."""
+    RECOVERED_WAITING = 10
+    """Left a queue unseen because they recovered while waiting (distress below need)."""
+    WENT_ELSEWHERE = 11
+    """Left a queue unseen for support elsewhere (private therapy, employer support)."""
+    ESCALATED_CRISIS = 12
+    """Left a queue unseen by escalating to crisis services."""
 
 
 @dataclass(frozen=True)

@@ -123,13 +123,15 @@ def _routing(scenario: Scenario, stage: HubStage, names: list[str]) -> list[list
 def build_network(scenario: Scenario, seed: int, replication: int = 0) -> Network:
     """The queue-core network of a scenario: hub stages first (in order), then externals.
 
-    The external backlogs' waiting ages are drawn here from the "backlog_ages" stream.
-    Background demand at an external service enters in the least urgent class (an
-    assumption: hub clients of a more urgent class are seen first there).
+    External services are shared queues: their own referrals (background demand) come in
+    the scenario's `background_priority` mix of the hub's priority classes (all in the least
+    urgent class without one), and hub clients keep the class their assessment gave them. A
+    service with `steady_start_days` starts in steady state (`steady_state_backlogs`); an
+    explicit `initial_backlog` has its waiting ages drawn here from the "backlog_ages"
+    stream.
     """
     hub, external = scenario.hub, scenario.external
     names = [*hub.stages, *external]
-    least_urgent = len(hub.priority_classes) - 1
     rule = hub.adaptive_therapy
     stages = []
     for name, stage in hub.stages.items():
@@ -149,39 +151,102 @@ def build_network(scenario: Scenario, seed: int, replication: int = 0) -> Networ
                     in_house=rule.to_stage,
                     threshold_days=rule.wait_threshold_days,
                     max_in_house_wait_days=rule.max_in_house_wait_days,
+                    then=next_step(scenario, rule.from_service),
                 )
                 if routes_to_rule
                 else None,
             )
         )
+    steady = steady_state_backlogs(scenario, seed, replication)
     ages_rng = stream(seed, "backlog_ages", replication)
     for name, service in external.items():
-        stages.append(_external_stage(scenario, name, service, least_urgent, ages_rng))
+        backlog = steady.get(name) or _initial_backlog(scenario, service, ages_rng)
+        stages.append(_external_stage(scenario, name, service, backlog))
     return Network(stages=stages, n_classes=len(hub.priority_classes))
 
 
+def next_step(scenario: Scenario, service: str) -> str | None:
+    """The external service that most of `service`'s clients go on to (its treatment step
+    after a first appointment), or None if most leave."""
+    routes = scenario.external[service].routes or {EXIT: 1.0}
+    step = max(routes, key=lambda destination: routes[destination])
+    return None if step == EXIT else step
+
+
+def _initial_backlog(
+    scenario: Scenario, service: ExternalService, ages_rng: np.random.Generator
+) -> Backlog | None:
+    if service.initial_backlog is None or service.initial_backlog.count == 0:
+        return None
+    ages = service.initial_backlog.age.sample(ages_rng, service.initial_backlog.count)
+    return Backlog(ages=ages, classes=len(scenario.hub.priority_classes) - 1)
+
+
+def _background(scenario: Scenario, service: ExternalService) -> Background:
+    classes = list(scenario.hub.priority_classes)
+    mix = service.background_priority
+    return Background(
+        rate=rate_schedule(service.background_referrals, scenario.simulation.day),
+        priority_class=len(classes) - 1,
+        class_shares=None if mix is None else [mix.get(k, 0.0) for k in classes],
+    )
+
+
+def _external_routing(service: ExternalService) -> dict[str, float]:
+    """Where an external service's clients go next (its `routes`; none: everyone leaves)."""
+    routes = service.routes or {EXIT: 1.0}
+    return {destination: share for destination, share in routes.items() if share > 0}
+
+
 def _external_stage(
-    scenario: Scenario,
-    name: str,
-    service: ExternalService,
-    least_urgent: int,
-    ages_rng: np.random.Generator,
+    scenario: Scenario, name: str, service: ExternalService, backlog: Backlog | None
 ) -> Stage:
-    backlog = None
-    if service.initial_backlog is not None and service.initial_backlog.count > 0:
-        ages = service.initial_backlog.age.sample(ages_rng, service.initial_backlog.count)
-        backlog = Backlog(ages=ages, classes=least_urgent)
     return Stage(
         name=name,
         servers=external_places(scenario, name),
         service=queue_dist(service.service),
         patience=queue_dist(service.patience) if service.patience else None,
-        background=Background(
-            rate=rate_schedule(service.background_referrals, scenario.simulation.day),
-            priority_class=least_urgent,
-        ),
+        routing=_external_routing(service),
+        background=_background(scenario, service),
         backlog=backlog,
     )
+
+
+def steady_state_backlogs(scenario: Scenario, seed: int, replication: int = 0) -> dict:
+    """The state at the start of the external services with `steady_start_days`: their own
+    demand and capacity on the first day, simulated alone (no hub clients) for the longest
+    of those spells before the start; who is waiting (with their ages and classes) and in
+    service (with the remaining service times drawn there) at the end is the state at t=0.
+
+    The spell runs on streams of its own ("steady_state"), so it shifts no other draw.
+    """
+    chosen = [n for n, s in scenario.external.items() if s.steady_start_days is not None]
+    if not chosen:
+        return {}
+    days = max(scenario.external[n].steady_start_days for n in chosen)
+    stages = []
+    for name, service in scenario.external.items():
+        _, places = external_places(scenario, name)
+        first_day = next((p for p in places if p > 0), 0)  # the level it opens with
+        background = _background(scenario, service)
+        rate = background.rate[1]
+        opening = next((r for r in rate if r > 0), 0.0)
+        stages.append(
+            Stage(
+                name=name,
+                servers=first_day,
+                service=queue_dist(service.service),
+                patience=queue_dist(service.patience) if service.patience else None,
+                routing=_external_routing(service),
+                background=Background(opening, background.priority_class, background.class_shares),
+            )
+        )
+    network = Network(stages=stages, n_classes=len(scenario.hub.priority_classes))
+    spell_seed = int(stream(seed, "steady_state", replication).integers(2**62))
+    core = QueueCore(network, spell_seed, replication, log_events=False)
+    core.advance(float(days))
+    present = core.present()
+    return {name: present[name] for name in chosen}
 
 
 class HubPathway:
@@ -191,6 +256,12 @@ class HubPathway:
     from the "client" `KeyedStream`, keyed by (client id, episode): the client's how-manieth
     referral this is. A worker's second referral gets the same draws in every scenario of a
     comparison, however many other referrals came before it (common random numbers).
+
+    What the queues alone do not decide is drawn here, keyed the same way
+    (`scenario.outcomes`): whether a referral never engages ("engagement": it never reaches
+    the queue core and is reported as NEVER_ENGAGED at its referral time), and why a client
+    who leaves a queue unseen left ("leaving": dropped out, recovered while waiting, went
+    elsewhere or escalated to crisis; a competing-risks reading of patience, see docs/ODD.md).
     """
 
     def __init__(self, scenario: Scenario, seed: int, replication: int = 0) -> None:
@@ -198,25 +269,56 @@ class HubPathway:
         self.network = build_network(scenario, seed, replication)
         self.core = QueueCore(self.network, seed, replication)
         self._client_stream = KeyedStream(seed, "client", replication)
+        self._engagement = KeyedStream(seed, "engagement", replication)
+        self._leaving = KeyedStream(seed, "leaving", replication)
         self._episodes: dict[int, int] = {}
-        hub_count = len(scenario.hub.stages)
-        kinds = np.zeros(len(self.network.stages), np.int8)  # 0 triage, 1 treatment, 2 external
-        kinds[:hub_count] = [stage.treatment for stage in scenario.hub.stages.values()]
-        kinds[hub_count:] = 2
-        self._kind = kinds
+        self._kind = stage_kinds(scenario)
+        outcomes = scenario.outcomes
+        self._never_engage = outcomes.never_engage_share
+        leaving = outcomes.leaving
+        self._leaving_cum = np.cumsum(
+            [leaving.dropped_out, leaving.recovered, leaving.went_elsewhere, leaving.crisis]
+        )
 
     def advance(
         self, until: float, arrival_times: np.ndarray, client_ids: np.ndarray, classes: np.ndarray
     ) -> Outcomes:
         """Add the day's referrals at the first hub stage and run to `until`."""
-        keys = []
-        for client in np.asarray(client_ids, np.int64).tolist():
+        ids = np.asarray(client_ids, np.int64)
+        keys = np.empty((ids.size, 2), np.int64)
+        for j, client in enumerate(ids.tolist()):
             episode = self._episodes.get(client, 0)
             self._episodes[client] = episode + 1
-            keys.append((client, episode))
-        draws = self.core.draw_clients(classes, (self._client_stream.at(key) for key in keys))
-        events = self.core.advance(until, arrival_times, client_ids, classes, 0, draws)
-        return translate(events.client_id, events.code, events.stage, events.time, self._kind)
+            keys[j] = client, episode
+        never = np.zeros(ids.size, bool)
+        if self._never_engage > 0 and ids.size:
+            never = self._engagement.uniforms(keys)[:, 0] < self._never_engage
+        engaged = ~never
+        generators = (self._client_stream.at(key) for key in keys[engaged].tolist())
+        classes = np.asarray(classes, np.int64)
+        times = np.asarray(arrival_times, float)
+        draws = self.core.draw_clients(classes[engaged], generators)
+        events = self.core.advance(until, times[engaged], ids[engaged], classes[engaged], 0, draws)
+        result = translate(events.client_id, events.code, events.stage, events.time, self._kind)
+        result = self._leaving_reasons(result)
+        if not never.any():
+            return result
+        return _merged(
+            result, ids[never], np.full(never.sum(), Outcome.NEVER_ENGAGED), times[never]
+        )
+
+    def _leaving_reasons(self, outcomes: Outcomes) -> Outcomes:
+        """Each DROPPED_OUT given its reason, drawn from the "leaving" stream by episode."""
+        left = np.flatnonzero(outcomes.outcome == Outcome.DROPPED_OUT)
+        if not left.size or self._leaving_cum[0] >= 1.0:
+            return outcomes
+        clients = outcomes.client_id[left]
+        episodes = [self._episodes[c] - 1 for c in clients.tolist()]
+        u = self._leaving.uniforms(np.column_stack([clients, episodes]))[:, 0]
+        reason = np.minimum(np.searchsorted(self._leaving_cum, u, side="right"), 3)
+        codes = outcomes.outcome.copy()
+        codes[left] = np.array(LEAVING_OUTCOMES, np.int8)[reason]
+        return Outcomes(outcomes.client_id, codes, outcomes.time)
 
     def expected_wait_days(self) -> float:
         """Expected wait for the first hub stage for a new routine referral."""
@@ -227,25 +329,70 @@ class HubPathway:
         return self.core.records()
 
 
-_TRIAGE, _TREATMENT, _EXTERNAL = 0, 1, 2
+LEAVING_OUTCOMES = (
+    Outcome.DROPPED_OUT,
+    Outcome.RECOVERED_WAITING,
+    Outcome.WENT_ELSEWHERE,
+    Outcome.ESCALATED_CRISIS,
+)
+"""The outcome of each leaving reason, in the order of `LeavingReasons`' fields."""
+
+
+def _merged(outcomes: Outcomes, ids: np.ndarray, codes: np.ndarray, times: np.ndarray):
+    """Outcomes with more added, in time order (a stable sort: same-time order kept)."""
+    client = np.concatenate([outcomes.client_id, ids])
+    code = np.concatenate([outcomes.outcome, codes.astype(np.int8)])
+    time = np.concatenate([outcomes.time, times])
+    order = np.argsort(time, kind="stable")
+    return Outcomes(client[order], code[order], time[order])
+
+
+_TRIAGE, _TREATMENT, _EXTERNAL, _EXTERNAL_ASSESSMENT, _EXTERNAL_STEP = 0, 1, 2, 3, 4
+
+
+def stage_kinds(scenario: Scenario) -> np.ndarray:
+    """Per queue-core stage: hub triage (0) or treatment (1); an external service the hub
+    refers to, treatment (2) or an assessment step (3); an external treatment step that
+    only other external steps lead to (4), such as treatment after a first appointment."""
+    hub = [_TREATMENT if stage.treatment else _TRIAGE for stage in scenario.hub.stages.values()]
+    entries = set()
+    for stage in scenario.hub.stages.values():
+        for shares in stage.routes.values():
+            entries |= {destination for destination, share in shares.items() if share > 0}
+        if isinstance(stage.on_closure, Transfer):
+            entries.add(stage.on_closure.to)
+    external = []
+    for name, service in scenario.external.items():
+        if not service.treatment:
+            external.append(_EXTERNAL_ASSESSMENT)
+        else:
+            external.append(_EXTERNAL if name in entries else _EXTERNAL_STEP)
+    return np.array([*hub, *external], np.int8)
 
 
 def translate(
     client_id: np.ndarray, code: np.ndarray, stage: np.ndarray, time: np.ndarray, kind: np.ndarray
 ) -> Outcomes:
     """Agent outcomes from queue-core events (events that change nothing for the agent,
-    such as finishing screening and joining assessment, are dropped)."""
+    such as finishing screening and joining assessment, are dropped).
+
+    `kind` is `stage_kinds`. Joining an external service the hub refers to is REFERRED_ON;
+    moving on to a later step of an external service changes nothing (the client is still
+    waiting outside); leaving after an external assessment step without going on is
+    SIGNPOSTED."""
     stage_kind = kind[stage]
     outcome = np.full(code.shape, -1, np.int8)
-    joins_external = np.isin(code, (Event.ROUTED, Event.TRANSFERRED)) & (stage_kind == _EXTERNAL)
-    exits_triage = (code == Event.EXITED) & (stage_kind == _TRIAGE)
+    joins = np.isin(code, (Event.ROUTED, Event.TRANSFERRED))
+    joins_external = joins & np.isin(stage_kind, (_EXTERNAL, _EXTERNAL_ASSESSMENT))
+    treated_outside = np.isin(stage_kind, (_EXTERNAL, _EXTERNAL_STEP))
+    exits_triage = (code == Event.EXITED) & np.isin(stage_kind, (_TRIAGE, _EXTERNAL_ASSESSMENT))
     rules = (
         (code == Event.ARRIVED, Outcome.ENTERED_HUB),
         ((code == Event.STARTED) & (stage_kind == _TREATMENT), Outcome.STARTED_THERAPY),
         ((code == Event.FINISHED) & (stage_kind == _TREATMENT), Outcome.FINISHED_THERAPY),
         (joins_external, Outcome.REFERRED_ON),
-        ((code == Event.STARTED) & (stage_kind == _EXTERNAL), Outcome.STARTED_EXTERNAL),
-        ((code == Event.FINISHED) & (stage_kind == _EXTERNAL), Outcome.FINISHED_EXTERNAL),
+        ((code == Event.STARTED) & treated_outside, Outcome.STARTED_EXTERNAL),
+        ((code == Event.FINISHED) & treated_outside, Outcome.FINISHED_EXTERNAL),
         (exits_triage, Outcome.SIGNPOSTED),
         (code == Event.RENEGED, Outcome.DROPPED_OUT),
         (code == Event.DISCHARGED, Outcome.DISCHARGED_AT_CLOSURE),

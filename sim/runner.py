@@ -24,8 +24,7 @@ from sim.metrics import replication_kpis
 from sim.pathway import HubPathway, build_network, rate_schedule
 from sim.queue import PoissonDemand, QueueResult, ReplayDemand, simulate
 from sim.scenario import Scenario
-from sim.scenario.pathway import AgentDemand
-from sim.scenario.pathway import PoissonDemand as PoissonSpec
+from sim.scenario.pathway import AgentDemand, PoissonReferrals
 from sim.scenario.replay import read_replay
 
 
@@ -115,7 +114,7 @@ def _run_queue_only(scenario: Scenario, seed: int, replication: int) -> QueueRes
     sim = scenario.simulation
     network = build_network(scenario, seed, replication)
     shares = tuple(scenario.hub.priority_classes.values())
-    if isinstance(scenario.demand, PoissonSpec):
+    if isinstance(scenario.demand, PoissonReferrals):
         times, rates = rate_schedule(scenario.demand.referrals, sim.day)
         demand: PoissonDemand | ReplayDemand = PoissonDemand((times, rates), shares, 0)
     else:

@@ -37,10 +37,9 @@ def test_variant_inherits_from_baseline_and_overrides():
     variant = load_scenario("scenarios/more-therapy.yaml")
     assert variant.workforce == base.workforce
     assert len(variant.hub.stages["therapy"].capacity) == 1
-    assert variant.external["talking_therapies"].capacity[0].places == 800
-    assert (
-        variant.external["talking_therapies"].service == base.external["talking_therapies"].service
-    )
+    treatment = "talking_therapies_treatment"
+    assert variant.external[treatment].capacity[0].places == 800
+    assert variant.external[treatment].service == base.external[treatment].service
 
 
 def test_scenario_is_frozen():

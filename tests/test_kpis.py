@@ -67,6 +67,7 @@ def test_every_kpi_of_a_queue_run_resolves_to_its_stage_or_target(tricky_run):
         ("referrals_per_month",),
         ("discharged_at_closure",),
         ("transferred_at_closure",),
+        ("rerouted_per_month",),
         ("share_within", "share_within"),
         *((key, stage) for key in stage_keys for stage in ("shared_care", "target")),
     }

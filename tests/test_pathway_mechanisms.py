@@ -59,28 +59,35 @@ def in_house_therapy_episodes(result) -> int:
     return int(((visits["stage"] == "therapy") & visits["start"].notna()).sum())
 
 
-def test_longer_external_waits_send_more_to_in_house_therapy_and_lengthen_hub_waits(
-    pathway_baseline,
-):
-    """Fewer Talking Therapies places -> its wait exceeds six weeks -> the adaptive rule
-    sends more hub clients to in-house therapy, whose queue (and wait) grows."""
+def test_shorter_external_waits_send_fewer_to_in_house_therapy(pathway_baseline):
+    """More Talking Therapies capacity (first appointments and treatment places) -> its
+    expected wait, both steps counted, falls below six weeks -> the adaptive rule sends far
+    fewer hub clients to in-house therapy instead, whose wait shortens.
+
+    On the baseline the expected wait is well above the threshold, so the rule is limited
+    only by free in-house places: longer external waits would change nothing there, shorter
+    ones switch it off."""
     normal = run(variant(pathway_baseline), seed=11)
-    slow = run(
+    fast = run(
         variant(
             pathway_baseline,
             (
                 ("external", "talking_therapies", "capacity"),
-                [{"from_date": date(2021, 2, 1), "places": 600}],
+                [{"from_date": date(2021, 2, 1), "places": 40}],
+            ),
+            (
+                ("external", "talking_therapies_treatment", "capacity"),
+                [{"from_date": date(2021, 2, 1), "places": 1600}],
             ),
         ),
         seed=11,
     )
-    assert slow.queue.mean_wait("talking_therapies") > 1.5 * normal.queue.mean_wait(
-        "talking_therapies"
-    )
-    assert adaptive_share(slow) > adaptive_share(normal) + 0.1
-    assert in_house_therapy_episodes(slow) > 1.2 * in_house_therapy_episodes(normal)
-    assert slow.queue.mean_wait("therapy") > normal.queue.mean_wait("therapy")
+    for stage in ("talking_therapies", "talking_therapies_treatment"):
+        assert fast.queue.mean_wait(stage) < 0.5 * normal.queue.mean_wait(stage)
+    assert adaptive_share(normal) > 0.05  # the rule is in use on the baseline
+    assert adaptive_share(fast) < 0.5 * adaptive_share(normal)
+    assert in_house_therapy_episodes(fast) < 0.95 * in_house_therapy_episodes(normal)
+    assert fast.queue.mean_wait("therapy") < normal.queue.mean_wait("therapy")
 
 
 def test_without_the_adaptive_rule_nobody_is_rerouted(pathway_baseline):
@@ -88,14 +95,27 @@ def test_without_the_adaptive_rule_nobody_is_rerouted(pathway_baseline):
     assert adaptive_share(result) == 0.0
 
 
+def test_one_more_assessment_wte_shortens_the_hub_wait(pathway_baseline):
+    """+1 WTE on assessment (the planner's question): the wait for assessment falls by at
+    least a third, so the capacity question has an answer on the baseline."""
+    steps = pathway_baseline["hub"]["stages"]["assessment"]["capacity"]
+    plus_one = [step | {"wte": step["wte"] + 1.0} for step in steps]
+    base = run(variant(pathway_baseline), seed=5)
+    more = run(
+        variant(pathway_baseline, (("hub", "stages", "assessment", "capacity"), plus_one)), seed=5
+    )
+    assert more.queue.mean_wait("assessment") < 0.67 * base.queue.mean_wait("assessment")
+
+
 def test_more_hub_wte_gives_shorter_waits(pathway_baseline):
-    """Doubling assessment WTE (3 -> 6) shortens the wait for assessment."""
+    """Doubling assessment WTE shortens the wait for assessment by more than half."""
     steps = pathway_baseline["hub"]["stages"]["assessment"]["capacity"]
     doubled = [step | {"wte": step["wte"] * 2} for step in steps]
     base = run(variant(pathway_baseline), seed=5)
     more = run(
         variant(pathway_baseline, (("hub", "stages", "assessment", "capacity"), doubled)), seed=5
     )
+    assert base.queue.mean_wait("assessment") > 7.0  # hub capacity binds on the baseline
     assert more.queue.mean_wait("assessment") < 0.5 * base.queue.mean_wait("assessment")
     # Common random numbers: the same referrals arrive in both arms.
     arrivals = [r.queue.clients.query("source == 'referral'")["arrival"] for r in (base, more)]

@@ -120,9 +120,12 @@ def test_agent_run_writes_agent_tables_kpis_and_the_equity_chart(tmp_path):
     summary = pd.read_csv(out / "summary.csv", dtype={"period": str})
     summary = summary[summary["period"] == "all"].set_index("kpi")
     assert 0.4 < summary.loc["agents.prevalence_mean", "mean"] < 0.6
-    # The hub's referrals are the agents' referrals: the two sides agree.
+    # The hub's referrals are the agents' referrals, less those who never engage: the two
+    # sides agree.
     per_month = daily.groupby("replication")["referrals"].sum().mean() / (1095 / (365.25 / 12))
-    assert summary.loc["referrals_per_month", "mean"] == pytest.approx(per_month, rel=0.02)
+    assert summary.loc["agents.referrals_per_month", "mean"] == pytest.approx(per_month, rel=1e-3)
+    engaged = per_month * (1 - summary.loc["agents.never_engaged_share", "mean"])
+    assert summary.loc["referrals_per_month", "mean"] == pytest.approx(engaged, rel=0.02)
     assert (out / "charts" / "uptake_by_group.png").exists()
 
 

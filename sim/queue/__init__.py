@@ -4,7 +4,7 @@ numba, resumable day by day (:class:`QueueCore`) or run standalone (:func:`simul
 See ``docs/queue.md`` for the event definitions, conventions and policies.
 """
 
-from sim.queue.codes import UNLIMITED, Event, Outcome, Source
+from sim.queue.codes import UNLIMITED, Event, Source, VisitOutcome
 from sim.queue.core import QueueCore
 from sim.queue.demand import PoissonDemand, ReplayDemand
 from sim.queue.distributions import Dist
@@ -20,7 +20,6 @@ __all__ = [
     "Dist",
     "Event",
     "Network",
-    "Outcome",
     "PoissonDemand",
     "QueueCore",
     "QueueResult",
@@ -28,5 +27,6 @@ __all__ = [
     "ReplayDemand",
     "Source",
     "Stage",
+    "VisitOutcome",
     "simulate",
 ]

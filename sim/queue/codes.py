@@ -27,7 +27,7 @@ class Event(IntEnum):
     DISCHARGED = 8  #: discharged from the queue at ``stage`` because the stage was closed
 
 
-class Outcome(IntEnum):
+class VisitOutcome(IntEnum):
     """State of a stage visit (and, for a client, of their last visit or how they left)."""
 
     WAITING = 0

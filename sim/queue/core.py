@@ -15,20 +15,21 @@ import pandas as pd
 
 from sim.queue import engine
 from sim.queue.client_draws import ClientDraws, draw_clients
-from sim.queue.codes import Event
+from sim.queue.codes import Event, VisitOutcome
 from sim.queue.layout import (
     F_NOW,
     I_CURSOR,
     I_LOG,
     I_LOG_ON,
     I_NEED,
+    I_VISITS,
     Arrivals,
     State,
     Streams,
     allocate,
     ensure_room,
 )
-from sim.queue.network import Network, encode
+from sim.queue.network import Backlog, Network, encode
 from sim.queue.records import Records, snapshot
 from sim.queue.views import state_view
 from sim.streams import stream
@@ -96,7 +97,11 @@ class QueueCore:
         self.replication = replication
         self._net = encode(network)
         self._rngs = Streams(*(stream(seed, name, replication) for name in STREAM_NAMES))
-        n0 = sum(len(s.backlog.ages) for s in network.stages if s.backlog is not None)
+        n0 = sum(
+            len(s.backlog.ages) + len(s.backlog.in_service)
+            for s in network.stages
+            if s.backlog is not None
+        )
         S = len(network.stages)
         # Set-up pushes every dated capacity change onto the event heap at once (a part-time
         # server is two a week: over years, thousands), and the backlog: room for all.
@@ -174,6 +179,29 @@ class QueueCore:
             return 0.0
         ahead = core.nq[s, : klass + 1].sum()
         return float((ahead + 1 + core.busy[s] - c) * net.dist_mean[net.svc_dist[s, klass]] / c)
+
+    def present(self) -> dict[str, Backlog]:
+        """Everyone in the network now, per stage, as a `Backlog` that starts another network
+        in this state: those waiting with their waiting ages and classes (oldest first),
+        those in service with their remaining service times and classes."""
+        st, now = self._state, self.now
+        n = int(st.core.si[I_VISITS])
+        visits = st.visits
+        stage, outcome = visits.v_stage[:n], visits.v_outcome[:n]
+        client = visits.v_client[:n]
+        klass = st.clients.c_klass[client]
+        present = {}
+        for s, name in enumerate(self.network.names):
+            waiting = np.flatnonzero((stage == s) & (outcome == VisitOutcome.WAITING))
+            busy = np.flatnonzero((stage == s) & (outcome == VisitOutcome.IN_SERVICE))
+            ends = visits.v_start[busy] + st.clients.c_service[client[busy], s]
+            present[name] = Backlog(
+                ages=(now - visits.v_arrive[waiting]).tolist(),
+                classes=klass[waiting].tolist(),
+                in_service=np.maximum(ends - now, 0.0).tolist(),
+                in_service_classes=klass[busy].tolist(),
+            )
+        return present
 
     def draw_clients(
         self, classes: Sequence[int] | np.ndarray, generators: Iterable[np.random.Generator]

@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit
 
 from sim.kernel_cache import use_kernel_cache
-from sim.queue.codes import EXIT, NOT_ROUTED, DistKind, Event, Outcome, Source
+from sim.queue.codes import EXIT, NOT_ROUTED, DistKind, Event, Source, VisitOutcome
 from sim.queue.layout import (
     D_ARRIVALS,
     D_COMPLETIONS,
@@ -61,13 +61,13 @@ MASK = (1 << SHIFT) - 1
 DONE, NEED_ROOM = 0, 1
 
 EXPONENTIAL, LOGNORMAL, GAMMA, FIXED = (int(k) for k in list(DistKind)[:4])
-WAITING, IN_SERVICE, COMPLETED = int(Outcome.WAITING), int(Outcome.IN_SERVICE), 2
-RENEGED, DISCHARGED, TRANSFERRED = int(Outcome.RENEGED), int(Outcome.DISCHARGED), 5
+WAITING, IN_SERVICE, COMPLETED = int(VisitOutcome.WAITING), int(VisitOutcome.IN_SERVICE), 2
+RENEGED, DISCHARGED, TRANSFERRED = int(VisitOutcome.RENEGED), int(VisitOutcome.DISCHARGED), 5
 REFERRAL, BACKGROUND, BACKLOG = int(Source.REFERRAL), int(Source.BACKGROUND), int(Source.BACKLOG)
 E_ARRIVED, E_STARTED, E_FINISHED = int(Event.ARRIVED), int(Event.STARTED), int(Event.FINISHED)
 E_ROUTED, E_REROUTED, E_TRANSFERRED = int(Event.ROUTED), int(Event.REROUTED), 5
 E_EXITED, E_RENEGED, E_DISCHARGED = int(Event.EXITED), int(Event.RENEGED), 8
-assert COMPLETED == Outcome.COMPLETED and TRANSFERRED == Outcome.TRANSFERRED
+assert COMPLETED == VisitOutcome.COMPLETED and TRANSFERRED == VisitOutcome.TRANSFERRED
 assert E_TRANSFERRED == Event.TRANSFERRED and E_DISCHARGED == Event.DISCHARGED
 
 
@@ -337,11 +337,15 @@ def expected_wait(net, st, s, k):
 
 @njit(inline="always")
 def _reroute(net, st, s, k):
-    """Stage s's adaptive rule fires: the watched external stage's expected wait is over the
-    threshold, and the in-house stage is open with an expected wait within its bound."""
-    ext, home = net.adapt[s, 0], net.adapt[s, 1]
+    """Stage s's adaptive rule fires: the watched external stage's expected wait (plus its
+    `then` step's, if any) is over the threshold, and the in-house stage is open with an
+    expected wait within its bound."""
+    ext, home, then = net.adapt[s, 0], net.adapt[s, 1], net.adapt[s, 2]
+    wait = expected_wait(net, st, ext, k)
+    if then >= 0:
+        wait += expected_wait(net, st, then, k)
     return (
-        expected_wait(net, st, ext, k) > net.adapt_par[s, 0]
+        wait > net.adapt_par[s, 0]
         and st.servers[home] > 0
         and expected_wait(net, st, home, k) <= net.adapt_par[s, 1]
     )
@@ -444,8 +448,10 @@ def _next_background(net, st, s, t, rng):
 def _setup(net, st, rngs):
     """Set up t=0: servers, pending capacity changes, first background arrivals, backlog.
 
-    A backlog client of age a joins at arrival time -a; their patience at that stage is drawn
-    conditional on exceeding a (rejection, up to 1000 tries; else a + the last draw).
+    A backlog client in service at t=0 joins at 0 and starts with its remaining service time
+    (it makes all its draws first, and the remaining time replaces its service there). A
+    waiting backlog client of age a joins at arrival time -a; their patience at that stage
+    is drawn conditional on exceeding a (rejection, up to 1000 tries; else a + the last draw).
     """
     S = st.servers.shape[0]
     for s in range(S):
@@ -463,6 +469,11 @@ def _setup(net, st, rngs):
         ident = st.si[I_BACKLOG_IDS]
         st.si[I_BACKLOG_IDS] = ident + 1
         i = _new_client(net, st, ident, BACKLOG, net.backlog_class[b], s, -age, rb, rb, rb, -1)
+        remaining = net.backlog_remaining[b]
+        if not np.isnan(remaining):  # in service at t=0: their draws, but this service left
+            st.c_service[i, s] = remaining
+            _join(net, st, i, s, 0.0, 0.0, E_ARRIVED)
+            continue
         d = net.pat_dist[s]
         if d >= 0:
             p = st.c_patience[i, s]
@@ -574,6 +585,9 @@ def _run(net, st, rngs, until, setup):
                 ident, source, k = si[I_BG_IDS], BACKGROUND, net.bg_class[s]
                 si[I_BG_IDS] = ident + 1
                 rs = rp = rr = rngs.background
+                if net.bg_mixed[s] == 1:  # a single class draws nothing (as before mixes)
+                    K = net.bg_cum.shape[1]
+                    k = min(bisect_right(net.bg_cum[s], 0, K, rr.random()), K - 1)
                 row = -1
             i = _new_client(net, st, ident, source, k, s, t, rs, rp, rr, row)
             code = E_ARRIVED

@@ -63,7 +63,8 @@ class Net(NamedTuple):
     tab_cum: np.ndarray  # float64[T]
     route_cum: np.ndarray  # float64[S, K, S + 1]: cumulative routing over [stages..., EXIT]
     closure_to: np.ndarray  # int64[S]: -1 discharge, else transfer stage
-    adapt: np.ndarray  # int64[S, 2]: (watched external stage, in-house stage), -1 = no rule
+    adapt: np.ndarray  # int64[S, 3]: (watched external stage, in-house stage, its next step
+    # whose expected wait adds, -1 = none); -1 = no rule
     adapt_par: np.ndarray  # float64[S, 2]: (wait threshold, max in-house expected wait)
     cap_time: np.ndarray  # float64[C]: capacity changes after t=0, sorted by (stage, time)
     cap_stage: np.ndarray  # int64[C]
@@ -72,10 +73,14 @@ class Net(NamedTuple):
     bg_off: np.ndarray  # int64[S + 1]: background rate segments of s are bg_off[s]:bg_off[s+1]
     bg_time: np.ndarray  # float64[B]: segment start times
     bg_rate: np.ndarray  # float64[B]: arrivals per day
-    bg_class: np.ndarray  # int64[S]
+    bg_class: np.ndarray  # int64[S]: class of background clients (one class)
+    bg_mixed: np.ndarray  # int64[S]: 1 = class drawn per arrival from bg_cum (a mix)
+    bg_cum: np.ndarray  # float64[S, K]: cumulative class shares of a mix
     backlog_age: np.ndarray  # float64[N0]: sorted by stage, then oldest first
     backlog_stage: np.ndarray  # int64[N0]
     backlog_class: np.ndarray  # int64[N0]
+    backlog_remaining: np.ndarray  # float64[N0]: remaining service of those in service, NaN
+    # for those waiting (in service first within a stage)
 
 
 class Core(NamedTuple):

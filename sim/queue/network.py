@@ -33,29 +33,39 @@ class Adaptive:
     ``threshold_days``, the client goes to ``in_house`` instead, provided ``in_house`` is open
     and its own expected wait is at most ``max_in_house_wait_days`` (0: a free place now).
     Expected wait: 0 if a server is free, else (waiting in the client's class or more urgent
-    + 1 + in service beyond capacity) x mean service time of the client's class / servers.
+    + 1 + in service beyond capacity) x mean service time of the client's class / servers;
+    with ``then``, that step's expected wait is added to the external's.
     """
 
     external: str
     in_house: str
     threshold_days: float
     max_in_house_wait_days: float = 0.0
+    then: str | None = None
+    """A step after ``external`` whose expected wait is added to the external's (e.g. NHS
+    Talking Therapies' treatment after its first appointment: the hidden wait)."""
 
 
 @dataclass(frozen=True)
 class Background:
-    """An external service's own demand: Poisson arrivals at ``rate`` (per day), one class."""
+    """An external service's own demand: Poisson arrivals at ``rate`` (per day), all of
+    ``priority_class``, or, with ``class_shares`` (one share per class), each arrival's class
+    drawn from them (one uniform per arrival, from the background stream)."""
 
     rate: Rate
     priority_class: int = 0
+    class_shares: Sequence[float] | None = None
 
 
 @dataclass(frozen=True)
 class Backlog:
-    """Clients already waiting at t=0, with their waiting ages (days) and classes."""
+    """Clients already there at t=0: waiting, with their waiting ages (days) and classes;
+    and in service, with their remaining service times (days) and classes."""
 
     ages: Sequence[float]
     classes: Sequence[int] | int = 0
+    in_service: Sequence[float] = ()
+    in_service_classes: Sequence[int] | int = 0
 
 
 @dataclass(frozen=True)
@@ -147,10 +157,12 @@ def encode(network: Network) -> Net:
     pat = np.full(S, -1, np.int64)
     route = np.zeros((S, K, S + 1))
     closure = np.full(S, -1, np.int64)
-    adapt = np.full((S, 2), -1, np.int64)
+    adapt = np.full((S, 3), -1, np.int64)
     adapt_par = np.zeros((S, 2))
     caps, servers0, bgs, backlog = [], np.zeros(S, np.int64), [], []
     bg_class = np.zeros(S, np.int64)
+    bg_mixed = np.zeros(S, np.int64)
+    bg_cum = np.ones((S, K))
     for s, st in enumerate(stages):
         where = f"stage {st.name!r}"
         per_class = [st.service] * K if isinstance(st.service, Dist) else list(st.service)
@@ -172,6 +184,7 @@ def encode(network: Network) -> Net:
             adapt[s] = (
                 _ref(network, a.external, where, "adaptive.external"),
                 _ref(network, a.in_house, where, "adaptive.in_house"),
+                -1 if a.then is None else _ref(network, a.then, where, "adaptive.then"),
             )
             adapt_par[s] = a.threshold_days, a.max_in_house_wait_days
             if adapt[s, 0] == adapt[s, 1] or not np.all(adapt_par[s] >= 0):
@@ -184,6 +197,9 @@ def encode(network: Network) -> Net:
         if st.background is not None:
             bgs.append(piecewise(st.background.rate, f"{where}: background rate"))
             bg_class[s] = _klass(st.background.priority_class, K, where)
+            if st.background.class_shares is not None:
+                bg_mixed[s] = 1
+                bg_cum[s] = _class_cum(st.background.class_shares, K, where)
         else:
             bgs.append((np.zeros(0), np.zeros(0)))
         if st.backlog is not None:
@@ -191,7 +207,7 @@ def encode(network: Network) -> Net:
     _check_acyclic(route, closure, adapt, names)
     table = encode_dists(dists)
     cap = np.array(caps, dtype=float).reshape(-1, 3)
-    bl = np.concatenate([np.empty((0, 3)), *backlog])
+    bl = np.concatenate([np.empty((0, 4)), *backlog])
     return Net(
         svc_dist=svc,
         pat_dist=pat,
@@ -213,10 +229,26 @@ def encode(network: Network) -> Net:
         bg_time=np.concatenate([t for t, _ in bgs]),
         bg_rate=np.concatenate([r for _, r in bgs]),
         bg_class=bg_class,
+        bg_mixed=bg_mixed,
+        bg_cum=bg_cum,
         backlog_age=bl[:, 0].copy(),
         backlog_stage=bl[:, 1].astype(np.int64),
         backlog_class=bl[:, 2].astype(np.int64),
+        backlog_remaining=bl[:, 3].copy(),
     )
+
+
+def _class_cum(shares: Sequence[float], K: int, where: str) -> np.ndarray:
+    """Cumulative class shares of a background mix (the last made exactly 1)."""
+    p = np.asarray(shares, dtype=float)
+    if p.shape != (K,) or not np.all(np.isfinite(p) & (p >= 0)) or not np.isclose(p.sum(), 1):
+        raise ValueError(
+            f"{where}: background class_shares must be {K} shares >= 0 summing to 1, "
+            f"got {list(shares)}"
+        )
+    cum = np.cumsum(p)
+    cum[-1] = 1.0
+    return cum
 
 
 def _add(dists: list[Dist], d: Dist) -> int:
@@ -285,14 +317,27 @@ def _schedule(servers: Servers, where: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _backlog(backlog: Backlog, s: int, K: int, where: str) -> np.ndarray:
+    """Rows (age, stage, class, remaining service): those in service first (age 0), then
+    those waiting, oldest first (FIFO by arrival time)."""
     ages = np.asarray(backlog.ages, dtype=float)
     classes = np.broadcast_to(np.asarray(backlog.classes), ages.shape)
+    remaining = np.asarray(backlog.in_service, dtype=float)
+    busy_classes = np.broadcast_to(np.asarray(backlog.in_service_classes), remaining.shape)
     if ages.ndim != 1 or not np.all(np.isfinite(ages) & (ages >= 0)):
         raise ValueError(f"{where}: backlog ages must be a 1-d sequence of finite ages >= 0")
-    if not np.issubdtype(classes.dtype, np.integer) or np.any((classes < 0) | (classes >= K)):
-        raise ValueError(f"{where}: backlog classes must be integers in 0..{K - 1}")
-    order = np.argsort(-ages, kind="stable")  # oldest first: FIFO by arrival time
-    return np.column_stack([ages[order], np.full(ages.size, s), classes[order]])
+    if remaining.ndim != 1 or not np.all(np.isfinite(remaining) & (remaining >= 0)):
+        raise ValueError(f"{where}: backlog in_service must be finite remaining times >= 0")
+    for k in (classes, busy_classes):
+        if k.size and (not np.issubdtype(k.dtype, np.integer) or np.any((k < 0) | (k >= K))):
+            raise ValueError(f"{where}: backlog classes must be integers in 0..{K - 1}")
+    order = np.argsort(-ages, kind="stable")
+    busy = np.column_stack(
+        [np.zeros(remaining.size), np.full(remaining.size, s), busy_classes, remaining]
+    )
+    waiting = np.column_stack(
+        [ages[order], np.full(ages.size, s), classes[order], np.full(ages.size, np.nan)]
+    )
+    return np.concatenate([busy.reshape(-1, 4), waiting.reshape(-1, 4)])
 
 
 def _check_acyclic(
@@ -310,7 +355,7 @@ def _check_acyclic(
         if closure[s] >= 0:
             edges[s].add(int(closure[s]))
         if adapt[s, 0] >= 0:
-            edges[s].add(int(adapt[s, 1]))
+            edges[s].add(int(adapt[s, 1]))  # the rule's `then` step is only watched
     state = [0] * S  # 0 unvisited, 1 on the current path, 2 done
 
     def visit(s: int, path: list[int]) -> None:

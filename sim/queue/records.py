@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.queue.codes import EXIT, Outcome, Source
+from sim.queue.codes import EXIT, Source, VisitOutcome
 from sim.queue.layout import DAILY_COLUMNS, I_CLIENTS, I_DAY, I_VISITS, State
 
 
@@ -44,7 +44,7 @@ class Records:
         """Each client's state: WAITING / IN_SERVICE (still in), EXITED, RENEGED, DISCHARGED."""
         last = self.client_last
         out = self.visit_outcome[last].copy()
-        out[(out == Outcome.COMPLETED) & (self.visit_next[last] == EXIT)] = Outcome.EXITED
+        out[(out == VisitOutcome.COMPLETED) & (self.visit_next[last] == EXIT)] = VisitOutcome.EXITED
         return out
 
     def visits(self) -> pd.DataFrame:
@@ -62,7 +62,7 @@ class Records:
                 "arrive": self.visit_arrive,
                 "start": self.visit_start,
                 "end": self.visit_end,
-                "outcome": _categories(self.visit_outcome, Outcome),
+                "outcome": _categories(self.visit_outcome, VisitOutcome),
                 "next_stage": pd.Categorical.from_codes(np.maximum(nxt, -1), [*names, "exit"]),
                 "adaptive": self.visit_adaptive.astype(bool),
             }
@@ -72,7 +72,7 @@ class Records:
         """One row per client: client_id, source, class, entry stage, arrival, outcome, end."""
         last = self.client_last
         outcome = self.client_outcome()
-        done = outcome >= Outcome.COMPLETED
+        done = outcome >= VisitOutcome.COMPLETED
         return pd.DataFrame(
             {
                 "client_id": self.client_id,
@@ -80,7 +80,7 @@ class Records:
                 "class": self.client_class,
                 "entry_stage": pd.Categorical.from_codes(self.client_entry, self.stage_names),
                 "arrival": self.client_arrival,
-                "outcome": _categories(outcome, Outcome),
+                "outcome": _categories(outcome, VisitOutcome),
                 "end": np.where(done, self.visit_end[last], np.nan),
             }
         )

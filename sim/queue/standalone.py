@@ -13,7 +13,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from sim.queue.codes import Outcome
+from sim.queue.codes import VisitOutcome
 from sim.queue.core import QueueCore
 from sim.queue.demand import PoissonDemand, ReplayDemand, realise
 from sim.queue.network import Network
@@ -73,22 +73,22 @@ class QueueResult:
         not within."""
         w = self._window(stage)
         waited = np.where(np.isnan(w["start"]), np.inf, w["start"] - w["arrive"])
-        unknown = (w["outcome"] == Outcome.WAITING) & (self.end - w["arrive"] < days)
+        unknown = (w["outcome"] == VisitOutcome.WAITING) & (self.end - w["arrive"] < days)
         return float(np.mean(waited[~unknown] <= days))
 
     def mean_wait(self, stage: int | str) -> float:
         """Mean time in queue over every visit whose wait is over (served or not), the
         queueing-theory W_q (Erlang C, Erlang A)."""
         w = self._window(stage)
-        over = w["outcome"] != Outcome.WAITING
+        over = w["outcome"] != VisitOutcome.WAITING
         left = np.where(np.isnan(w["start"]), w["end"], w["start"])
         return float(np.mean(left[over] - w["arrive"][over]))
 
     def abandonment(self, stage: int | str) -> float:
         """Share of visits whose wait is over that reneged."""
         w = self._window(stage)
-        over = w["outcome"] != Outcome.WAITING
-        return float(np.mean(w["outcome"][over] == Outcome.RENEGED))
+        over = w["outcome"] != VisitOutcome.WAITING
+        return float(np.mean(w["outcome"][over] == VisitOutcome.RENEGED))
 
 
 def simulate(

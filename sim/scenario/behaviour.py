@@ -65,8 +65,6 @@ class Distress(Section):
     """Shift per week spent waiting for help after referral."""
     treatment_relief: float = 0.0
     """Downward shift of the personal baseline after finishing treatment that helped."""
-    recovery_probability: Probability = 0.5
-    """Probability that finishing a treatment episode brings relief."""
     absence_probability_in_need: Probability = 0.0
     """Daily probability of a sickness-absence day for a worker with probable need."""
     absence_probability_well: Probability = 0.0

@@ -23,6 +23,8 @@ SHARE_MAPS = (
     ("hub", "priority_classes"),
     ("hub", "stages", "*", "routes", "*"),
     ("workforce", "sectors", "*", "staff_group_shares"),
+    ("external", "*", "routes"),
+    ("external", "*", "background_priority"),
 )
 """Mappings of shares that must sum to 1: a child's replaces the parent's whole (merging
 them would mix two sets of shares)."""

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.scenario.extends import read_scenario_document
 from sim.scenario.model import DEFER_CROSS_CHECKS, Scenario
-from sim.scenario.pathway import ReplayDemand
+from sim.scenario.pathway import ReplayReferrals
 from sim.scenario.problems import KeyPath, Problem, ScenarioError, Source, unknown_key
 from sim.scenario.replay import replay_problems
 from sim.scenario.yaml_source import Document
@@ -87,7 +87,7 @@ def _with_resolved_paths(document: Document, file: Source) -> Document:
 
 
 def _replay_file_problems(scenario: Scenario, document: Document, file: Source) -> list[Problem]:
-    if not isinstance(scenario.demand, ReplayDemand):
+    if not isinstance(scenario.demand, ReplayReferrals):
         return []
     path = ("demand", "file")
     at_file, line = document.where(path, file)

@@ -18,6 +18,7 @@ from sim.scenario.interventions import (
     Intervention,
     StaffingChange,
 )
+from sim.scenario.outcomes import ReferralOutcomes
 from sim.scenario.pathway import EXIT, AgentDemand, Demand, ExternalService, Hub, Target, Transfer
 from sim.scenario.workforce import Workforce
 
@@ -114,6 +115,8 @@ class Scenario(Section):
     hub: Hub
     external: Annotated[dict[Name, ExternalService], Frozen] = Field(default_factory=dict)
     """External services the hub refers on to, by name."""
+    outcomes: ReferralOutcomes = Field(default_factory=ReferralOutcomes)
+    """What becomes of referrals beyond waiting and being seen (with agents)."""
     interventions: Annotated[tuple[Intervention, ...], AsTuple] = ()
     """Dated interventions, in any order."""
     targets: Annotated[dict[Name, Target], Frozen] = Field(default_factory=dict)
@@ -230,6 +233,16 @@ class Scenario(Section):
                         (stages | services) - {stage_name},
                         "stage or service",
                     )
+        classes = list(self.hub.priority_classes)
+        for name, service in self.external.items():
+            base = ("external", name)
+            for destination in service.routes or {}:
+                if destination != EXIT and (destination == name or destination not in services):
+                    allowed = [*sorted(services - {name}), EXIT]
+                    unknown((*base, "routes", destination), destination, allowed, "service")
+            for klass in service.background_priority or {}:
+                if klass not in classes:
+                    unknown((*base, "background_priority", klass), klass, classes, "class")
         rule = self.hub.adaptive_therapy
         if rule is not None:
             if rule.from_service not in services:

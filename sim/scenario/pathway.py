@@ -144,13 +144,30 @@ class ExternalService(Section):
     """How long a client waits before dropping out; none = waits for ever."""
     background_referrals: Annotated[tuple[RateStep, ...], AsTuple, Field(min_length=1)]
     """Referrals from everyone else (not via the hub), per day over time."""
+    background_priority: Shares | None = None
+    """Priority classes of the background referrals (hub class names to shares): the
+    service's own population queues in the same clinical classes as hub clients, who keep
+    the class their assessment gave them. None: all in the least urgent class."""
     initial_backlog: Backlog | None = None
-    """Clients already waiting at the start."""
+    """Clients already waiting at the start (an explicit backlog, places empty)."""
+    steady_start_days: Annotated[int, Field(ge=1, le=36_500)] | None = None
+    """Start in steady state: the service's own demand is simulated for this many days
+    before the start, and the places occupied then (with the remaining service times drawn
+    there) and the queue (with its waiting ages) are the state at the start. Several times
+    the longest of the mean service and the mean wait; instead of `initial_backlog`."""
+    routes: Shares | None = None
+    """Where its clients go after this step: another external service (e.g. treatment after
+    a first appointment) or `exit`. None: everyone leaves."""
+    treatment: bool = True
+    """True if starting this step is starting treatment; false for an assessment step
+    (e.g. NHS Talking Therapies' first appointment before the hidden wait)."""
 
     @model_validator(mode="after")
     def _steps_in_order(self) -> ExternalService:
         _steps_ascending(self.capacity, "capacity")
         _steps_ascending(self.background_referrals, "background_referrals")
+        if self.initial_backlog is not None and self.steady_start_days is not None:
+            raise ValueError("give initial_backlog or steady_start_days, not both")
         return self
 
 
@@ -160,28 +177,32 @@ class AgentDemand(Section):
     mode: Literal["agents"]
 
 
-class PoissonDemand(Section):
-    """Referrals arrive as a Poisson process (queue-only capacity studies, no agents)."""
+class PoissonReferrals(Section):
+    """Referrals arrive as a Poisson process (queue-only capacity studies, no agents).
+
+    The scenario's description of the referrals; the runner turns it into the queue core's
+    `sim.queue.PoissonDemand` (rates by day number)."""
 
     mode: Literal["poisson"]
     referrals: Annotated[tuple[RateStep, ...], AsTuple, Field(min_length=1)]
     """Hub referrals per day over time."""
 
     @model_validator(mode="after")
-    def _steps_in_order(self) -> PoissonDemand:
+    def _steps_in_order(self) -> PoissonReferrals:
         _steps_ascending(self.referrals, "referrals")
         return self
 
 
-class ReplayDemand(Section):
-    """Referrals replayed from a CSV file with columns `arrival_day` and `priority_class`."""
+class ReplayReferrals(Section):
+    """Referrals replayed from a CSV file with columns `arrival_day` and `priority_class`
+    (read into the queue core's `sim.queue.ReplayDemand`)."""
 
     mode: Literal["replay"]
     file: Annotated[str, Field(min_length=1)]
     """CSV path, relative to the scenario file."""
 
 
-Demand = Annotated[AgentDemand | PoissonDemand | ReplayDemand, Field(discriminator="mode")]
+Demand = Annotated[AgentDemand | PoissonReferrals | ReplayReferrals, Field(discriminator="mode")]
 
 
 class Target(Section):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sim.scenario.interventions import StaffingChange
 from sim.scenario.model import Scenario
-from sim.scenario.pathway import AgentDemand, PoissonDemand
+from sim.scenario.pathway import AgentDemand, PoissonReferrals
 from sim.scenario.staffing import full_and_part_time, hub_staffing
 
 
@@ -31,7 +31,7 @@ def describe(
             f"{name} {sector.share:.0%}" for name, sector in workforce.sectors.items()
         )
         lines.append(f"  demand      {workforce.size:,} keyworker agents ({sectors})")
-    elif isinstance(scenario.demand, PoissonDemand):
+    elif isinstance(scenario.demand, PoissonReferrals):
         rates = ", ".join(
             f"{s.per_day:g}/day from {s.from_date}" for s in scenario.demand.referrals
         )

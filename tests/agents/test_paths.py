@@ -22,7 +22,7 @@ def lively_scenario(size: int = SIZE):
         workforce={"size": size, "team_size_mean": 10},
         help_seeking={"intercept": -4.0, "manager_referral_probability": 0.01},
         awareness={"word_of_mouth_share": 0.2},
-        distress={"recovery_probability": 0.7},
+        outcomes={"needs_met": {"fully": 0.7, "partly": 0.0, "not_met": 0.3}},
         interventions=[
             {
                 "type": "campaign",

@@ -17,6 +17,8 @@ def golden_run():
             "manager_referral_probability": 0.001,
             "minority_ethnic_odds_ratio": 1.0,
         },
+        # Needs met as before the three-way split (half relieved, no partial relief).
+        outcomes={"needs_met": {"fully": 0.5, "partly": 0.0, "not_met": 0.5}},
         interventions=[
             {
                 "type": "campaign",

@@ -27,10 +27,20 @@ from sim.rules import (
 )
 from sim.workforce import CONFIDENTIALITY_CONCERN, MALE, RACISM_AFFECTED, ROLE_BELIEF, STIGMA
 
+UNSUPPORTIVE_MANAGER_OR = 0.5
+WORD_OF_MOUTH = 0.02
+
 
 @pytest.fixture(scope="module")
 def params():
-    return behaviour_params(baseline_with())
+    """Behaviour parameters with the values these tests rely on set here, not read from the
+    calibrated baseline."""
+    return behaviour_params(
+        baseline_with(
+            help_seeking={"unsupportive_manager_odds_ratio": UNSUPPORTIVE_MANAGER_OR},
+            awareness={"word_of_mouth_share": WORD_OF_MOUTH},
+        )
+    )
 
 
 def test_wave_ramps_up_to_its_peak_and_back():
@@ -68,7 +78,7 @@ def test_each_barrier_lowers_the_log_odds_and_distress_raises_them(params):
         assert x(flags=int(flag)) < reference
     racism = int(RACISM_AFFECTED)
     assert x(flags=racism, fit=math.log(0.7)) < x(flags=racism, fit=0.0) == reference
-    assert x(supportive=False) - reference == pytest.approx(math.log(0.667))
+    assert x(supportive=False) - reference == pytest.approx(math.log(UNSUPPORTIVE_MANAGER_OR))
 
 
 def test_logistic_is_stable_and_correct():
@@ -87,9 +97,9 @@ def test_awareness_word_of_mouth_and_forgetting(params):
     one = awareness_change_probability(False, False, 0.0, 1, wom, p_forget)
     three = awareness_change_probability(False, False, 0.0, 3, wom, p_forget)
     assert none == 0.0 and 0.0 < one < three
-    assert one == pytest.approx(0.01)  # baseline word_of_mouth_share
+    assert one == pytest.approx(WORD_OF_MOUTH)
     campaign = awareness_change_probability(False, False, 0.02, 1, wom, p_forget)
-    assert campaign == pytest.approx(1 - 0.98 * 0.99)
+    assert campaign == pytest.approx(1 - 0.98 * (1 - WORD_OF_MOUTH))
 
 
 def test_outside_states_follow_need_and_cooldown():

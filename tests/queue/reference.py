@@ -76,6 +76,16 @@ class Reference:
         for s, st in enumerate(self.stages):
             if st.backlog is None:
                 continue
+            remaining = list(map(float, st.backlog.in_service))
+            busy_ks = np.broadcast_to(st.backlog.in_service_classes, (len(remaining),))
+            for j, left in enumerate(remaining):  # in service first, in the given order
+                r = rng["backlog"]
+                i = self.new_client(
+                    self.counters["backlog"], "backlog", int(busy_ks[j]), s, 0.0, r, r, r
+                )
+                self.counters["backlog"] += 1
+                self.clients[i]["service"][s] = left
+                self.join(i, s, 0.0, 0.0)
             ages = list(map(float, st.backlog.ages))
             ks = np.broadcast_to(st.backlog.classes, (len(ages),))
             for j in sorted(range(len(ages)), key=lambda j: -ages[j]):  # oldest first, stable
@@ -203,9 +213,12 @@ class Reference:
         if rule is not None:
             names = [st.name for st in self.stages]
             ext, home = names.index(rule.external), names.index(rule.in_house)
+            wait = self.expected_wait(ext, k)
+            if rule.then is not None:
+                wait += self.expected_wait(names.index(rule.then), k)
             if (
                 dest == ext
-                and self.expected_wait(ext, k) > rule.threshold_days
+                and wait > rule.threshold_days
                 and self.servers[home] > 0
                 and self.expected_wait(home, k) <= rule.max_in_house_wait_days
             ):
@@ -254,10 +267,16 @@ class Reference:
                         vis["end"], vis["outcome"] = t, "reneged"
                 elif kind == BACKGROUND:
                     r = self.rng["background"]
+                    background = self.stages[p].background
+                    k = background.priority_class
+                    if background.class_shares is not None:
+                        cum = np.cumsum(background.class_shares)
+                        cum[-1] = 1.0
+                        k = min(int(np.searchsorted(cum, r.random(), side="right")), self.K - 1)
                     i = self.new_client(
                         self.counters["background"],
                         "background",
-                        self.stages[p].background.priority_class,
+                        k,
                         p,
                         t,
                         r,

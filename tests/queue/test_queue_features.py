@@ -13,11 +13,11 @@ from sim.queue import (
     Dist,
     Event,
     Network,
-    Outcome,
     PoissonDemand,
     QueueCore,
     ReplayDemand,
     Stage,
+    VisitOutcome,
     simulate,
 )
 from sim.queue.demand import poisson_times
@@ -46,23 +46,23 @@ def run_closing(on_closure=None):
 def test_closure_discharges_the_waiting_and_later_arrivals_but_not_those_in_service():
     r = run_closing()
     at_a = r.visit_stage == 0
-    discharged = at_a & (r.visit_outcome == Outcome.DISCHARGED)
+    discharged = at_a & (r.visit_outcome == VisitOutcome.DISCHARGED)
     waiting_at_close = at_a & (r.visit_arrive < 10) & np.isnan(r.visit_start)
     assert waiting_at_close.sum() > 5
-    assert np.all(r.visit_outcome[waiting_at_close] == Outcome.DISCHARGED)
+    assert np.all(r.visit_outcome[waiting_at_close] == VisitOutcome.DISCHARGED)
     assert np.all(r.visit_end[waiting_at_close] == 10.0)
     late = at_a & (r.visit_arrive >= 10)
     assert np.all(discharged[late]) and np.all(r.visit_end[late] == r.visit_arrive[late])
     in_service = at_a & (r.visit_start < 10) & (r.visit_end > 10)
     assert in_service.sum() == 2  # the two in service at the closure finish their service
-    assert np.all(r.visit_outcome[at_a & ~np.isnan(r.visit_start)] == Outcome.COMPLETED)
+    assert np.all(r.visit_outcome[at_a & ~np.isnan(r.visit_start)] == VisitOutcome.COMPLETED)
     assert np.all(r.visit_start[at_a & ~np.isnan(r.visit_start)] < 10)
 
 
 def test_closure_transfers_the_waiting_to_the_named_stage():
     r = run_closing("b")
-    moved = (r.visit_stage == 0) & (r.visit_outcome == Outcome.TRANSFERRED)
-    assert moved.sum() > 5 and not np.any(r.visit_outcome == Outcome.DISCHARGED)
+    moved = (r.visit_stage == 0) & (r.visit_outcome == VisitOutcome.TRANSFERRED)
+    assert moved.sum() > 5 and not np.any(r.visit_outcome == VisitOutcome.DISCHARGED)
     at_b = r.visit_stage == 1
     assert set(r.visit_client[moved]) == set(r.visit_client[at_b])
     assert np.array_equal(np.sort(r.visit_arrive[at_b]), np.sort(r.visit_end[moved]))
@@ -79,7 +79,7 @@ def test_capacity_drop_loses_nobody_in_service_and_is_respected_after_draining()
     r = simulate(net, PoissonDemand(10.0), horizon_days=15.0, seed=5).records
     started_before = (r.visit_start < 5) & (r.visit_end > 5)
     assert started_before.sum() >= 2
-    assert np.all(r.visit_outcome[~np.isnan(r.visit_start)] != Outcome.WAITING)
+    assert np.all(r.visit_outcome[~np.isnan(r.visit_start)] != VisitOutcome.WAITING)
     starts = r.visit_start[(r.visit_start >= 5) & (r.visit_start < 9)]
     assert starts.size > 0
     assert np.all(busy_at(r, 0, starts) <= 1)  # a start only when below the new capacity
@@ -172,7 +172,7 @@ def test_backlog_keeps_ages_is_served_oldest_first_and_reneges_only_after_t0():
     served = ~np.isnan(r.visit_start)
     order = np.argsort(r.visit_start[served])
     assert np.all(np.diff(r.visit_arrive[served][order]) > 0)  # FIFO by arrival
-    reneged = r.visit_outcome == Outcome.RENEGED
+    reneged = r.visit_outcome == VisitOutcome.RENEGED
     assert reneged.any() and np.all(r.visit_end[reneged] > 0)
     assert set(r.client_source) == {2}
 
@@ -235,7 +235,7 @@ def test_capacity_does_not_change_the_demand_or_service_draws():
             ]
         )
         r = simulate(net, PoissonDemand(8.0), 100.0, seed=12).records
-        done = r.visit_outcome == Outcome.COMPLETED
+        done = r.visit_outcome == VisitOutcome.COMPLETED
         key = r.client_id[r.visit_client[done]] * 2 + r.visit_stage[done]
         dur = r.visit_end[done] - r.visit_start[done]
         return r.client_arrival, dict(zip(key.tolist(), dur.tolist(), strict=True))

@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.queue import UNLIMITED, Dist, Network, Outcome, PoissonDemand, Stage, simulate
+from sim.queue import UNLIMITED, Dist, Network, PoissonDemand, Stage, VisitOutcome, simulate
 
 dists = st.one_of(
     st.floats(0.05, 2.0).map(Dist.exponential),
@@ -62,9 +62,9 @@ def test_waits_are_nonnegative_and_every_client_is_accounted_for(net, rate, seed
     assert np.all(r.visit_end[ended] >= np.fmax(r.visit_arrive, r.visit_start)[ended])
     # Each client: visits chained; exactly one terminal outcome, or still in the system.
     outcome = r.client_outcome()
-    open_visit = np.isin(r.visit_outcome, [Outcome.WAITING, Outcome.IN_SERVICE])
-    terminal = np.isin(r.visit_outcome, [Outcome.RENEGED, Outcome.DISCHARGED]) | (
-        (r.visit_outcome == Outcome.COMPLETED) & (r.visit_next == -1)
+    open_visit = np.isin(r.visit_outcome, [VisitOutcome.WAITING, VisitOutcome.IN_SERVICE])
+    terminal = np.isin(r.visit_outcome, [VisitOutcome.RENEGED, VisitOutcome.DISCHARGED]) | (
+        (r.visit_outcome == VisitOutcome.COMPLETED) & (r.visit_next == -1)
     )
     per_client = np.bincount(
         r.visit_client, weights=terminal | open_visit, minlength=r.client_id.size
@@ -74,17 +74,17 @@ def test_waits_are_nonnegative_and_every_client_is_accounted_for(net, rate, seed
         np.isin(
             outcome,
             [
-                Outcome.WAITING,
-                Outcome.IN_SERVICE,
-                Outcome.EXITED,
-                Outcome.RENEGED,
-                Outcome.DISCHARGED,
+                VisitOutcome.WAITING,
+                VisitOutcome.IN_SERVICE,
+                VisitOutcome.EXITED,
+                VisitOutcome.RENEGED,
+                VisitOutcome.DISCHARGED,
             ],
         )
     )
     # Daily counts agree with the records.
     assert r.daily_count[..., 2].sum() == np.sum(r.visit_arrive >= 0)
-    assert r.daily_count[..., 5].sum() == np.sum(r.visit_outcome == Outcome.RENEGED)
+    assert r.daily_count[..., 5].sum() == np.sum(r.visit_outcome == VisitOutcome.RENEGED)
 
 
 @settings(max_examples=25, deadline=None)
@@ -92,7 +92,7 @@ def test_waits_are_nonnegative_and_every_client_is_accounted_for(net, rate, seed
 def test_unlimited_servers_mean_zero_waits(net, rate, seed):
     r = run(net, rate, seed).records
     np.testing.assert_array_equal(r.visit_start, r.visit_arrive)
-    assert not np.any(r.visit_outcome == Outcome.RENEGED)
+    assert not np.any(r.visit_outcome == VisitOutcome.RENEGED)
 
 
 def test_inputs_are_not_mutated():

@@ -167,3 +167,56 @@ def test_simple_network_matches_reference_exactly(seed):
     core.advance(40.0, t)
     ref.advance(40.0, t)
     assert_same(compiled_visits(core), reference_visits(ref))
+
+
+def shared_external_network() -> Network:
+    """External services as shared queues: a two-step service (first appointment, then
+    treatment) with a background of mixed classes, started with places occupied (remaining
+    service times) and a waiting backlog, watched by an adaptive rule through both steps."""
+    return Network(
+        [
+            Stage(
+                "assess",
+                servers=2,
+                service=Dist.exponential(0.3),
+                routing={"therapy": 0.2, "first": 0.8},
+                adaptive=Adaptive("first", "therapy", threshold_days=2.0, then="treat"),
+            ),
+            Stage("therapy", servers=2, service=Dist.gamma(2.0, 3.0)),
+            Stage(
+                "first",
+                servers=2,
+                service=Dist.fixed(0.2),
+                patience=Dist.exponential(8.0),
+                routing={"treat": 0.7, "exit": 0.3},
+                background=Background(1.5, class_shares=(0.3, 0.7)),
+                backlog=Backlog([2.0, 0.5], classes=[0, 1], in_service=[0.1], in_service_classes=1),
+            ),
+            Stage(
+                "treat",
+                servers=3,
+                service=Dist.lognormal(2.0, 1.0),
+                patience=Dist.exponential(20.0),
+                backlog=Backlog([4.0, 1.0, 3.0], classes=1, in_service=[0.5, 2.5, 1.5]),
+            ),
+        ],
+        n_classes=2,
+    )
+
+
+@pytest.mark.parametrize("seed", [6, 7])
+def test_shared_external_network_matches_reference_exactly(seed):
+    net = shared_external_network()
+    times, ids, ks, _ = referrals(seed, 60, 20.0, 2, 1)
+    core, ref = QueueCore(net, seed), Reference(net, seed)
+    for until in (5.0, 20.0, 30.0):
+        m = (times >= core.now) & (times < until)
+        core.advance(until, times[m], ids[m], ks[m], 0)
+        ref.advance(until, times[m], ids[m], ks[m], 0)
+    visits = compiled_visits(core)
+    assert_same(visits, reference_visits(ref))
+    background_classes = core.records().client_class[core.records().client_source == 1]
+    assert set(background_classes.tolist()) == {0, 1}  # the mix draws both classes
+    assert any(v[8] for v in visits), "the adaptive rule never fired"
+    started_at_zero = [v for v in visits if v[1] == 2 and v[4] == 0.0 and v[3] == 0.0]
+    assert len(started_at_zero) >= 4  # the occupied places start at once

@@ -58,7 +58,7 @@ NAME = "name: Baseline hub, 2021-2024"
 SCREENING_SERVICE = "service: {kind: exponential, mean_days: 0.25}"
 ASSESSMENT_SERVICE = "{kind: gamma, shape: 2, mean_days: 0.5}"
 EXTENSION_DATE = "    date: 2021-06-01"
-SCREENING_ROUTES = "all: {assessment: 0.70, exit: 0.30}"
+SCREENING_ROUTES = "all: {assessment: 0.85, exit: 0.15}"
 
 YAML_LEVEL = [
     bad(
@@ -279,9 +279,9 @@ SCHEMA_LEVEL = [
     ),
     bad(
         "negative-wte",
-        ("{from_date: 2021-02-01, wte: 7.0}", "{from_date: 2021-02-01, wte: -7.0}"),
+        ("{from_date: 2021-02-01, wte: 5.5}", "{from_date: 2021-02-01, wte: -5.5}"),
         path="hub.stages.therapy.capacity[0].wte",
-        words=("found -7.0", "allowed: greater than or equal to 0"),
+        words=("found -5.5", "allowed: greater than or equal to 0"),
     ),
     bad(
         "share-above-one",
@@ -336,9 +336,9 @@ SCHEMA_LEVEL = [
     ),
     bad(
         "capacity-steps-out-of-order",
-        ("- {from_date: 2023-04-01, wte: 1.5}", "- {from_date: 2021-01-01, wte: 1.5}"),
-        at="    assessment:",
-        path="hub.stages.assessment",
+        ("- {from_date: 2023-04-01, wte: 2.75}", "- {from_date: 2021-01-01, wte: 2.75}"),
+        at="    therapy:  ",
+        path="hub.stages.therapy",
         words=("capacity must have strictly increasing from_date", "found 2021-02-01, 2021-01-01"),
     ),
     bad(
@@ -367,7 +367,7 @@ SCHEMA_LEVEL = [
             "      - {from_date: 2021-02-01, places: 900}",
             "      - {from_date: 2020-02-01, places: 900}",
         ),
-        path="external.talking_therapies.capacity[0].from_date",
+        path="external.talking_therapies_treatment.capacity[0].from_date",
         words=("date 2020-02-01 is outside the simulated period",),
     ),
     bad(
@@ -553,7 +553,7 @@ def test_duplicate_keys_are_all_reported_with_the_first_line(write_variant, vali
 def test_several_errors_in_one_file_are_reported_together(write_variant, validate):
     edits = {
         "simulation.horizon_days": (HORIZON, "  horizon_days: three years"),
-        "hub.stages.therapy.capacity[0].wte": ("wte: 7.0}", "wte: -7.0}"),
+        "hub.stages.therapy.capacity[0].wte": ("wte: 5.5}", "wte: -5.5}"),
         "distress.high_baseline_mean": ("  high_baseline_mean: 1.0", "  high_baseline_mean: .nan"),
         "workforce.stigma_share": ("stigma_share: 0.30", "stigma_share: 1.5"),
         "hub.stages.assessment.service": (ASSESSMENT_SERVICE, "{kind: weibull, mean_days: 1}"),
@@ -755,12 +755,12 @@ def _hubsim(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_entry_point_exits_2_with_file_and_line(write_variant):
-    variant = write_variant([("wte: 7.0}", "wte: -7.0}"), (HORIZON, "  horizon_days: .nan")])
+    variant = write_variant([("wte: 5.5}", "wte: -5.5}"), (HORIZON, "  horizon_days: .nan")])
     done = _hubsim("validate", str(variant.file))
 
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
-    assert f"{variant.file}:{variant.line_of('wte: -7.0}')}: hub.stages.therapy" in done.stderr
+    assert f"{variant.file}:{variant.line_of('wte: -5.5}')}: hub.stages.therapy" in done.stderr
     assert f"{variant.file}:{variant.line_of('.nan')}: simulation.horizon_days" in done.stderr
     assert done.stderr.endswith("invalid (2 problems)\n")
 
