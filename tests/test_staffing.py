@@ -31,7 +31,7 @@ def average_servers(times, counts, horizon):
     return float(np.sum(np.diff(edges) * np.asarray(counts)) / horizon)
 
 
-@pytest.mark.parametrize("wte", [0.5, 1.5, 2.0, 2.5, 3.25])
+@pytest.mark.parametrize("wte", [1.5, 2.0, 2.5, 3.25])
 def test_fractional_wte_gives_its_servers_on_average(tmp_path, wte):
     times, counts = hub_servers(load_scenario(scenario(tmp_path, wte)), "stage1")
     assert average_servers(times, counts, 364) == pytest.approx(wte)
@@ -39,10 +39,23 @@ def test_fractional_wte_gives_its_servers_on_average(tmp_path, wte):
     assert set(counts) == ({int(wte)} if wte == int(wte) else {int(wte), int(wte) + 1})
 
 
-def test_half_a_wte_is_a_part_time_server_not_a_closed_stage(tmp_path):
-    times, counts = hub_servers(load_scenario(scenario(tmp_path, 0.5)), "stage1")
-    assert counts[:4] == [1, 0, 1, 0]
-    assert times[:4] == [0.0, 3.5, 7.0, 10.5]  # the first half of every week
+def test_one_and_a_half_wte_is_a_full_and_a_part_time_server(tmp_path):
+    times, counts = hub_servers(load_scenario(scenario(tmp_path, 1.5)), "stage1")
+    assert counts[:4] == [2, 1, 2, 1]
+    assert times[:4] == [0.0, 3.5, 7.0, 10.5]  # the part-timer: the first half of every week
+
+
+@pytest.mark.parametrize("wte", [0.5, 0.25, 0.999])
+def test_less_than_one_server_is_refused_not_closed_every_week(tmp_path, capsys, wte):
+    # A lone part-timer would leave the stage with no server, i.e. closed (everyone waiting
+    # discharged), in their days off every week.
+    with pytest.raises(ScenarioError, match=rf"{wte:g} WTE is {wte:g} of a server"):
+        load_scenario(scenario(tmp_path, wte))
+    change = f"[{{type: staffing_change, date: 2021-03-01, stage: stage1, add_wte: {wte - 2}}}]"
+    with pytest.raises(ScenarioError, match=r"interventions\[0\]\.add_wte"):
+        load_scenario(scenario(tmp_path, 2, change))
+    assert main(["validate", str(scenario(tmp_path, wte))]) == 2
+    assert "give at least 1 WTE (one server), or 0 to close the stage" in capsys.readouterr().err
 
 
 def test_one_and_a_half_and_two_wte_are_different_staffing(tmp_path):

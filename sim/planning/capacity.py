@@ -443,11 +443,20 @@ def _grid(
     unit = "places" if external else "WTE"
     if external:
         step = max(1, round(step))
-    low, high = levels if levels is not None else (step, 10_000_000 if external else 10_000)
+    # A hub stage needs one whole server at least (less is refused: see the scenario's
+    # _no_stage_below_one_server), so the grid starts at the first step that gives one.
+    one_server = 1.0 if external else 1.0 / scenario.hub.stages[stage].servers_per_wte
+    lowest = step * math.ceil(one_server / step - 1e-9)
+    low, high = levels if levels is not None else (lowest, 10_000_000 if external else 10_000)
     if external:
         low, high = max(1, math.ceil(low)), math.floor(high)
     if not 0 < low <= high:
         raise CapacityError(f"the range must satisfy 0 < LOW <= HIGH, found {low:g}..{high:g}")
+    if low < one_server - 1e-9:
+        raise CapacityError(
+            f"LOW {low:g} {unit} is less than one server of {stage} ({one_server:g} {unit}); "
+            f"start the range at {one_server:g} or more"
+        )
     if not external and high > 10_000:
         raise CapacityError(f"a hub stage has at most 10,000 WTE, found {high:g}")
     return Grid(float(low), float(step), math.floor((high - low) / step + 1e-9) + 1), unit

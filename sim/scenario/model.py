@@ -158,7 +158,54 @@ class Scenario(Section):
             *self._names_resolve(),
             *self._pathway_acyclic(),
             *self._dates_in_horizon(),
+            *self._no_stage_below_one_server(),
         ]
+
+    def _no_stage_below_one_server(self) -> list[Issue]:
+        """Refuse staffing of more than 0 but less than 1 server at a hub stage.
+
+        A fraction of a server is a part-time server, there for that share of each week
+        (`sim.pathway.hub_servers`); with no full-time server beside it the stage has no
+        server at all in the part-timer's days off, and a stage without servers is closed
+        (everyone waiting discharged or transferred). Rather than close the stage every
+        week, such staffing is refused, with what it would become."""
+        from sim.scenario.interventions import StaffingChange
+        from sim.scenario.staffing import WHOLE, hub_staffing
+
+        def below_one(servers: float) -> bool:
+            return WHOLE < servers < 1 - WHOLE
+
+        def message(wte: float, servers: float, per_wte: float) -> str:
+            return (
+                f"{wte:g} WTE is {servers:g} of a server ({per_wte:g} per WTE): a part-time "
+                "server with no full-time one beside it would leave the stage closed in its "
+                f"days off every week; give at least {1 / per_wte:g} WTE (one server), or 0 "
+                "to close the stage"
+            )
+
+        issues: list[Issue] = []
+        day = self.simulation.day
+        for name, stage in self.hub.stages.items():
+            per_wte = stage.servers_per_wte
+            for i, step in enumerate(stage.capacity):
+                if below_one(step.wte * per_wte):
+                    path = ("hub", "stages", name, "capacity", i, "wte")
+                    issues.append(
+                        Issue(path=path, message=message(step.wte, step.wte * per_wte, per_wte))
+                    )
+            levels = {when: (wte, servers) for when, wte, servers in hub_staffing(self, name)}
+            for i, change in enumerate(self.interventions):
+                if not (isinstance(change, StaffingChange) and change.stage == name):
+                    continue
+                wte, servers = levels.get(day(change.date), (0.0, 0.0))
+                if below_one(servers):
+                    key = "wte" if change.wte is not None else "add_wte"
+                    issues.append(
+                        Issue(
+                            path=("interventions", i, key), message=message(wte, servers, per_wte)
+                        )
+                    )
+        return issues
 
     def _required_for_agents(self) -> list[Issue]:
         if not isinstance(self.demand, AgentDemand):
