@@ -177,6 +177,11 @@ def test_ctrl_c_at_any_moment_is_exit_130_and_one_line(tmp_path, after_s):
     _, err = process.communicate(timeout=60)
     if process.returncode == 0:
         pytest.skip("the run finished before the interrupt")
+    if process.returncode == -signal.SIGINT:
+        # Interrupted before Python had set up its own handler (a loaded machine): the
+        # process ends by the signal itself, which a shell reports as exit 130, silently.
+        assert err == ""
+        return
     assert process.returncode == 130
     assert "Traceback" not in err
     assert err.strip().splitlines()[-1] == "hubsim: interrupted"
