@@ -24,6 +24,7 @@ from sim.cli_args import (
     examples,
     load_with_overrides,
     positive_float,
+    refuses_bad_input,
     replication_count,
     seed_value,
 )
@@ -66,26 +67,17 @@ def _schema(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@refuses_bad_input
 def _run(args: argparse.Namespace) -> int:
-    from sim.scenario import ScenarioError
-
-    try:
-        scenario = load_with_overrides(args.scenario, args.overrides)
-    except ScenarioError as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
-    from sim.store import ResultsExistError, ResultsFolder, ResultsPathError
+    scenario = load_with_overrides(args.scenario, args.overrides)
+    from sim.store import ResultsFolder
 
     if args.out:
-        try:
-            cleared = ResultsFolder(Path(args.out)).check()  # before any work, not after
-        except (ResultsExistError, ResultsPathError) as error:
-            print(error, file=sys.stderr)
-            return EXIT_INVALID
+        cleared = ResultsFolder(Path(args.out)).check()  # before any work, not after
         if cleared:  # a stale .partial of a killed run, moved aside or removed
             print(f"hubsim: {cleared}", file=sys.stderr)
     # Heavy imports only for commands that simulate: `validate` and `schema` stay quick.
-    from sim.execution import SchedulerUnreachableError, make_executor
+    from sim.execution import make_executor
 
     started = datetime.now()
     count = args.replications or scenario.simulation.replications
@@ -99,12 +91,6 @@ def _run(args: argparse.Namespace) -> int:
         # fails before any work): they get ready while this process imports the rest.
         with make_executor(args.workers, args.scheduler, items=count) as executor:
             folder = _replications(args, scenario, count, seed, started, executor)
-    except SchedulerUnreachableError as error:
-        print(f"--scheduler: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except (ResultsExistError, ResultsPathError) as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
     except OSError as error:
         if error.filename is None:
             raise

@@ -9,6 +9,9 @@ Importing this module is instant: hubsim's own modules are imported inside the f
 from __future__ import annotations
 
 import argparse
+import functools
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -102,3 +105,35 @@ def examples(*commands: str) -> str:
 
 RAW = argparse.RawDescriptionHelpFormatter
 """The formatter that keeps the examples' lines as written."""
+
+
+def refuses_bad_input(handler: Callable[[argparse.Namespace], int]):
+    """Decorate a command's handler: an invalid scenario or input file, a results folder in
+    the way or that cannot be created, or an unreachable `--scheduler` ends the command with
+    its message and exit code 2, never a traceback; the command itself need not catch them."""
+
+    @functools.wraps(handler)
+    def refusing(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except Exception as error:
+            message = _bad_input_message(error)
+            if message is None:
+                raise
+            print(message, file=sys.stderr)
+            return EXIT_INVALID
+
+    return refusing
+
+
+def _bad_input_message(error: Exception) -> str | None:
+    """What to tell the user of an error that is their input's, or None for any other."""
+    from sim.execution import SchedulerUnreachableError
+    from sim.scenario import ScenarioError
+    from sim.store import ResultsExistError, ResultsPathError
+
+    if isinstance(error, SchedulerUnreachableError):
+        return f"--scheduler: {error}"
+    if isinstance(error, ScenarioError | ResultsExistError | ResultsPathError):
+        return str(error)
+    return None

@@ -12,7 +12,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from sim.cli_args import EXIT_FAILED, EXIT_INVALID, EXIT_OK, RAW, add_executor_options, examples
+from sim.cli_args import (
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_OK,
+    RAW,
+    add_executor_options,
+    examples,
+    refuses_bad_input,
+)
 
 LOCAL_DASK = "local"
 """`--scheduler local`: a Dask LocalCluster on this machine (127.0.0.1 only)."""
@@ -68,22 +76,17 @@ def _executor(args: argparse.Namespace, runs: int):
     return make_executor(args.workers, args.scheduler, items=runs)
 
 
+@refuses_bad_input
 def _sweep(args: argparse.Namespace) -> int:
     from sim.analysis.design import design_size
     from sim.analysis.experiment import load_experiment
     from sim.analysis.store import ResumeError
-    from sim.execution import SchedulerUnreachableError
-    from sim.scenario import ScenarioError
-    from sim.store import ResultsExistError, ResultsPathError, new_results_path
+    from sim.store import new_results_path
 
     if args.resume and not args.out:
         print("--resume needs --out DIR: the sweep folder to continue", file=sys.stderr)
         return EXIT_INVALID
-    try:
-        experiment = load_experiment(args.experiment)
-    except ScenarioError as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
+    experiment = load_experiment(args.experiment)
     from sim.analysis.sweep import sweep
 
     points = design_size(experiment)
@@ -101,13 +104,7 @@ def _sweep(args: argparse.Namespace) -> int:
             sweep(
                 experiment, out=out, resume=args.resume, executor=executor, progress=not args.quiet
             )
-    except ScenarioError as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
-    except SchedulerUnreachableError as error:
-        print(f"--scheduler: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except (ResultsExistError, ResultsPathError, ResumeError) as error:
+    except ResumeError as error:
         print(error, file=sys.stderr)
         return EXIT_INVALID
     except KeyboardInterrupt:

@@ -8,13 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 from sim.cli_args import (
-    EXIT_INVALID,
     EXIT_OK,
     RAW,
     add_executor_options,
     add_set_option,
     examples,
     load_with_overrides,
+    refuses_bad_input,
     replication_count,
     seed_value,
 )
@@ -57,39 +57,29 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     command.set_defaults(handler=_check)
 
 
+@refuses_bad_input  # a bad scenario or targets file (TargetsError is a ScenarioError), ...
 def _check(args: argparse.Namespace) -> int:
     from sim.calibration.targets import load_targets
-    from sim.scenario import ScenarioError
-    from sim.store import ResultsExistError, ResultsFolder, ResultsPathError, new_results_path
+    from sim.store import ResultsFolder, new_results_path
 
-    try:
-        scenario = load_with_overrides(args.scenario, args.overrides)
-        targets = load_targets(args.targets, scenario)
-    except ScenarioError as error:  # TargetsError is one
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
+    scenario = load_with_overrides(args.scenario, args.overrides)
+    targets = load_targets(args.targets, scenario)
     started = datetime.now()
     stem = f"check-{Path(args.scenario).stem}"
     path = Path(args.out) if args.out else None
     path = path or new_results_path(Path(scenario.outputs.directory), stem, started)
     folder = ResultsFolder(path)
-    try:
-        folder.check()  # before any work, not after the run
-    except (ResultsExistError, ResultsPathError) as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
+    cleared = folder.check()  # before any work, not after the run
+    if cleared:  # a stale .partial of a killed run, moved aside or removed
+        print(f"hubsim: {cleared}", file=sys.stderr)
     from sim.calibration.check import check, format_table
-    from sim.execution import SchedulerUnreachableError, make_executor
+    from sim.execution import make_executor
     from sim.provenance import environment
 
     count = args.replications or scenario.simulation.replications
     seed = scenario.simulation.seed if args.seed is None else args.seed
-    try:
-        with make_executor(args.workers, args.scheduler, items=count) as executor:
-            table, values = check(scenario, targets, count, seed, executor)
-    except SchedulerUnreachableError as error:
-        print(f"--scheduler: {error}", file=sys.stderr)
-        return EXIT_INVALID
+    with make_executor(args.workers, args.scheduler, items=count) as executor:
+        table, values = check(scenario, targets, count, seed, executor)
     print(f"{scenario.name}: {count} replications, seed {seed}; targets: {targets.name}")
     print(format_table(table))
     folder.open()

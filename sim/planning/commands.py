@@ -23,6 +23,7 @@ from sim.cli_args import (
     load_with_overrides,
     positive_float,
     positive_int,
+    refuses_bad_input,
     replication_count,
     seed_value,
 )
@@ -61,17 +62,14 @@ def _out_folder(args: argparse.Namespace, parent: str, stem: str, started: datet
     return new_results_path(Path(parent), stem, started)
 
 
-def _checked_out(args: argparse.Namespace) -> bool:
-    """Refuse an `--out` that could not be created, before any work (False: said why)."""
-    from sim.store import ResultsExistError, ResultsFolder, ResultsPathError
+def _check_out(args: argparse.Namespace) -> None:
+    """Refuse an `--out` that could not be created, before any work (raises)."""
+    from sim.store import ResultsFolder
 
     if args.out:
-        try:
-            ResultsFolder(Path(args.out)).check()
-        except (ResultsExistError, ResultsPathError) as error:
-            print(error, file=sys.stderr)
-            return False
-    return True
+        cleared = ResultsFolder(Path(args.out)).check()
+        if cleared:  # a stale .partial of a killed run, moved aside or removed
+            print(f"hubsim: {cleared}", file=sys.stderr)
 
 
 def _print_comparison(table, quiet: bool) -> None:
@@ -91,67 +89,53 @@ def _print_comparison(table, quiet: bool) -> None:
         print(lines.to_string(index=False, float_format=lambda v: f"{v:,.3f}"))
 
 
+@refuses_bad_input
 def _compare(args: argparse.Namespace) -> int:
-    from sim.scenario import ScenarioError, variant
+    from sim.scenario import variant
     from sim.scenario.variant import SET_OPTION, parse_overrides
 
-    try:
-        base = load_with_overrides(args.base, args.overrides)
-        variants = [load_with_overrides(file, args.overrides) for file in args.variants]
-        names = [base.name, *(scenario.name for scenario in variants)]
-        if args.variant_settings:
-            changes = parse_overrides(args.variant_settings)
-            variants.append(variant(base, changes, origin=SET_OPTION))
-            names.append(f"{base.name} with {', '.join(args.variant_settings)}")
-    except ScenarioError as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
+    base = load_with_overrides(args.base, args.overrides)
+    variants = [load_with_overrides(file, args.overrides) for file in args.variants]
+    names = [base.name, *(scenario.name for scenario in variants)]
+    if args.variant_settings:
+        changes = parse_overrides(args.variant_settings)
+        variants.append(variant(base, changes, origin=SET_OPTION))
+        names.append(f"{base.name} with {', '.join(args.variant_settings)}")
     if not variants:
         print(
             "hubsim compare: give at least one VARIANT file, or --variant-set PATH=VALUE",
             file=sys.stderr,
         )
         return EXIT_INVALID
-    if not _checked_out(args):
-        return EXIT_INVALID
-    from sim.execution import SchedulerUnreachableError, make_executor
+    _check_out(args)
+    from sim.execution import make_executor
     from sim.planning.compare import compare
     from sim.planning.folders import write_comparison
-    from sim.store import ResultsExistError, ResultsPathError
 
     started = datetime.now()
     count = args.replications or base.simulation.replications
     seed = base.simulation.seed if args.seed is None else args.seed
     arms = 1 + len(variants)
-    try:
-        with make_executor(args.workers, args.scheduler, items=count * arms) as executor:
-            comparison = compare(
-                base,
-                variants,
-                replications=count,
-                seed=seed,
-                crn=not args.no_crn,
-                executor=executor,
-                names=names,
-            )
-        target = _out_folder(
-            args, base.outputs.directory, f"compare-{Path(args.base).stem}", started
-        )
-        folder = write_comparison(
-            target,
-            comparison,
-            [base, *variants],
+    with make_executor(args.workers, args.scheduler, items=count * arms) as executor:
+        comparison = compare(
+            base,
+            variants,
             replications=count,
-            started=started,
-            argv=sys.argv,
-            charts=base.outputs.charts,
+            seed=seed,
+            crn=not args.no_crn,
+            executor=executor,
+            names=names,
         )
-    except SchedulerUnreachableError as error:
-        print(f"--scheduler: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except (ResultsExistError, ResultsPathError) as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
+    target = _out_folder(args, base.outputs.directory, f"compare-{Path(args.base).stem}", started)
+    folder = write_comparison(
+        target,
+        comparison,
+        [base, *variants],
+        replications=count,
+        started=started,
+        argv=sys.argv,
+        charts=base.outputs.charts,
+    )
     crn = "independent seeds (--no-crn)" if args.no_crn else "common random numbers"
     if not args.quiet:
         print(f"{count} replications of each of {arms} scenarios, {crn}, seed {seed}")
@@ -160,10 +144,10 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@refuses_bad_input
 def _capacity(args: argparse.Namespace) -> int:
     from sim.planning.capacity import CapacityError, capacity
     from sim.planning.target_expr import TargetError, parse_target
-    from sim.scenario import ScenarioError
 
     try:
         scenario = load_with_overrides(args.scenario, args.overrides)
@@ -173,17 +157,12 @@ def _capacity(args: argparse.Namespace) -> int:
                 f"--stage: no stage {args.stage!r} in the scenario; stages: {known}"
             )
         target = parse_target(args.target, scenario, args.stage)
-    except ScenarioError as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
     except (CapacityError, TargetError) as error:
         print(f"hubsim capacity: {error}", file=sys.stderr)
         return EXIT_INVALID
-    if not _checked_out(args):
-        return EXIT_INVALID
-    from sim.execution import SchedulerUnreachableError, make_executor
+    _check_out(args)
+    from sim.execution import make_executor
     from sim.planning.folders import write_capacity
-    from sim.store import ResultsExistError, ResultsPathError
 
     started = datetime.now()
     seed = scenario.simulation.seed if args.seed is None else args.seed
@@ -210,12 +189,6 @@ def _capacity(args: argparse.Namespace) -> int:
             argv=sys.argv,
             charts=scenario.outputs.charts,
         )
-    except SchedulerUnreachableError as error:
-        print(f"--scheduler: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    except (ResultsExistError, ResultsPathError) as error:
-        print(error, file=sys.stderr)
-        return EXIT_INVALID
     except CapacityError as error:
         print(f"hubsim capacity: {error}", file=sys.stderr)
         return EXIT_INVALID
