@@ -1,3 +1,4 @@
+import json
 import math
 import os
 import pickle
@@ -322,3 +323,86 @@ def test_ctrl_c_stops_the_workers_at_once_and_leaves_no_process():
     assert "KeyboardInterrupt" in err
     _, alive = psutil.wait_procs(descendants, timeout=10)
     assert not alive, f"processes left behind: {alive}"
+
+
+# ---------------------------------------------------------------------------------------------
+# What the workers inherit and what they give back
+
+
+WARMED_THEN_RUN = """
+import json, sys
+import sim.worker_preload  # what the fork server does before forking any worker
+from numba.core.registry import CPUDispatcher
+import sim, sim.behaviour, sim.queue.engine, sim.rules
+from sim.results import run_tables
+
+def loaded():
+    return {
+        f"{module.__name__}.{name}": len(kernel.overloads)
+        for module in (sim.behaviour, sim.queue.engine, sim.rules)
+        for name, kernel in vars(module).items()
+        if isinstance(kernel, CPUDispatcher) and kernel.overloads
+    }
+
+warmed = loaded()
+for path, overrides in json.loads(sys.argv[1]):
+    run_tables(sim.variant(sim.load_scenario(path), overrides), 1, 0)
+print(json.dumps({"warmed": warmed, "after": loaded()}))
+"""
+
+
+def test_the_fork_servers_warm_up_loads_every_kernel_a_run_calls():
+    # The baseline's structure (agents, waves, outreach, every stage kind: shrunk, its numbers
+    # unused) and the queue-only scenario: after the warm-up they load no kernel of their own.
+    runs = [
+        [str(SCENARIOS / "baseline.yaml"), {"workforce.size": 3000}],
+        [str(SCENARIOS / "queue-only.yaml"), {}],
+    ]
+    env = {key: value for key, value in os.environ.items() if key != "NUMBA_DISABLE_JIT"}
+    done = subprocess.run(
+        [sys.executable, "-c", WARMED_THEN_RUN, json.dumps(runs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    kernels = json.loads(done.stdout.splitlines()[-1])
+    assert {"sim.queue.engine.run", "sim.behaviour.step_workers"} <= set(kernels["warmed"])
+    assert kernels["after"] == kernels["warmed"]
+
+
+def test_release_memory_frees_the_cycles_a_replication_leaves():
+    import gc
+
+    from sim.execution import release_memory
+
+    class Agent:
+        def __init__(self, model):
+            self.model = model  # agent -> model -> agents: freed only by the cycle collector
+
+    class Model:
+        def __init__(self):
+            self.agents = [Agent(self) for _ in range(1000)]
+
+    gc.disable()  # as if the collector's own schedule had not come round yet
+    try:
+        Model()
+        assert any(isinstance(thing, Model) for thing in gc.get_objects())
+        release_memory()
+        assert not any(isinstance(thing, Model) for thing in gc.get_objects())
+    finally:
+        gc.enable()
+
+
+def test_a_process_executor_holds_no_result_it_has_yielded():
+    import weakref
+
+    with ProcessExecutor(2) as executor:
+        arrived = executor.map(np.ones, [100_000] * 6)
+        _, first = next(arrived)
+        kept = weakref.ref(first)
+        del first
+        next(arrived)  # the map goes on: nothing in it may still refer to the first result
+        assert kept() is None
+        assert len(list(arrived)) == 4
