@@ -81,25 +81,19 @@ class CapacityError(ValueError):
 def measured_period(scenario: Scenario, period: str | None) -> Window | None:
     """The window of days a target in `period` is read on: None for the whole measured
     window (`period` None or `all`), else the calendar year or named period of that name
-    (`sim.periods.period_windows`, clipped to the measured days).
+    (`sim.periods.period_windows`, clipped to the measured days; the scenario refuses a
+    named period with none).
 
     Raises
     ------
     CapacityError
-        If the scenario has no such period (the message lists those it has), or a named
-        period lies wholly in the warm-up, where nothing is measured.
+        If the scenario has no such period (the message lists those it has).
     """
     if period is None or period == WHOLE_PERIOD:
         return None
     windows = {window.name: window for window in period_windows(scenario)}
     if period in windows:
         return windows[period]
-    if period in scenario.outputs.periods:
-        sim = scenario.simulation
-        raise CapacityError(
-            f"period {period!r} lies in the warm-up ({sim.warmup_days} days from "
-            f"{sim.start_date}), where no KPI is measured; periods: {', '.join(windows)}"
-        )
     raise CapacityError(
         f"no period {period!r} in the scenario; periods: {', '.join(windows) or 'none'} "
         f"(calendar years and the names of outputs.periods), or {WHOLE_PERIOD} for the "
