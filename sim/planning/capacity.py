@@ -39,10 +39,12 @@ the target expression, so one target reads the same whichever period it is asked
 
 from __future__ import annotations
 
+import difflib
 import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Literal
 
@@ -58,7 +60,7 @@ from sim.scenario import Scenario, variant
 from sim.scenario.interventions import ExternalInitiative, StaffingChange
 from sim.scenario.model import WHOLE_PERIOD
 from sim.scenario.pathway import AgentDemand
-from sim.scenario.staffing import hub_staffing
+from sim.scenario.staffing import closure_day, hub_staffing
 
 Model = Literal["queue core on recorded referrals", "full model"]
 SCREEN: Model = "queue core on recorded referrals"
@@ -78,7 +80,9 @@ class CapacityError(ValueError):
     range)."""
 
 
-def measured_period(scenario: Scenario, period: str | None) -> Window | None:
+def measured_period(
+    scenario: Scenario, period: str | None, *, stage: str | None = None
+) -> Window | None:
     """The window of days a target in `period` is read on: None for the whole measured
     window (`period` None or `all`), else the calendar year or named period of that name
     (`sim.periods.period_windows`, clipped to the measured days; the scenario refuses a
@@ -87,15 +91,27 @@ def measured_period(scenario: Scenario, period: str | None) -> Window | None:
     Raises
     ------
     CapacityError
-        If the scenario has no such period (the message lists those it has).
+        If the scenario has no such period (the message lists those it has), or, given a
+        hub `stage`, if the hub is closed throughout the period: no staffing would serve
+        anyone in it (a candidate keeps the closure, see `with_capacity`).
     """
     if period is None or period == WHOLE_PERIOD:
         return None
     windows = {window.name: window for window in period_windows(scenario)}
     if period in windows:
-        return windows[period]
+        window = windows[period]
+        closed = closure_day(scenario)
+        if stage in scenario.hub.stages and closed is not None and closed <= window.start:
+            raise CapacityError(
+                f"the hub closes on {scenario.simulation.start_date + timedelta(days=closed)},"
+                f" before period {period!r} starts ({window.first_date}): no staffing of "
+                f"{stage} serves anyone in it"
+            )
+        return window
+    close = difflib.get_close_matches(period, windows, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
     raise CapacityError(
-        f"no period {period!r} in the scenario; periods: {', '.join(windows) or 'none'} "
+        f"no period {period!r} in the scenario{hint}; periods: {', '.join(windows) or 'none'} "
         f"(calendar years and the names of outputs.periods), or {WHOLE_PERIOD} for the "
         "whole run"
     )
@@ -625,7 +641,7 @@ def capacity(
         raise CapacityError(f"confidence must be at least 0.5 and below 1, found {confidence:g}")
     if not step > 0:
         raise CapacityError(f"step must be above 0, found {step:g}")
-    window = measured_period(scenario, period)
+    window = measured_period(scenario, period, stage=stage)
     parsed = target if isinstance(target, TargetExpr) else parse_target(target, scenario, stage)
     grid, unit = _grid(scenario, stage, step, wte_range)
     seed = scenario.simulation.seed if seed is None else seed

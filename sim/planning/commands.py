@@ -157,7 +157,7 @@ def _capacity(args: argparse.Namespace) -> int:
                 f"--stage: no stage {args.stage!r} in the scenario; stages: {known}"
             )
         target = parse_target(args.target, scenario, args.stage)
-        measured_period(scenario, args.period)  # an unknown period, before any simulation
+        measured_period(scenario, args.period, stage=args.stage)  # before any simulation
     except (CapacityError, TargetError) as error:
         print(f"hubsim capacity: {error}", file=sys.stderr)
         return EXIT_INVALID

@@ -84,6 +84,15 @@ def test_an_unknown_period_is_refused_with_the_scenarios_periods(two_loads):
     assert "2026, quiet, busy (calendar years" in str(refused.value)
 
 
+def test_a_period_in_which_the_hub_is_closed_is_refused(two_loads):
+    closed = variant(
+        load_scenario(two_loads), {"interventions": [{"type": "closure", "date": "2024-01-01"}]}
+    )
+    with pytest.raises(CapacityError, match="the hub closes on 2024-01-01, before period 'busy'"):
+        measured_period(closed, "busy", stage="stage1")
+    assert measured_period(closed, "quiet", stage="stage1").name == "quiet"
+
+
 def test_a_target_that_names_a_period_points_to_the_option(two_loads):
     scenario = load_scenario(two_loads)
     with pytest.raises(TargetError, match="give the period with --period busy"):
@@ -189,6 +198,7 @@ def test_capacity_command_with_a_period_writes_it_into_capacity_json(two_loads, 
     [
         ("funded", "no period 'funded' in the scenario; periods: 2021, 2022"),
         ("2030", "no period '2030'"),
+        ("quite", "no period 'quite' in the scenario; did you mean 'quiet'?"),
     ],
 )
 def test_capacity_command_unknown_period_exits_2(two_loads, tmp_path, capsys, period, message):
