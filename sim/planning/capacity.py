@@ -271,8 +271,8 @@ class CapacityAnswer:
         if self.answer is None:
             return (
                 f"{self.target.text}{self._in_period()}: not met with {self.confidence:.0%} "
-                "confidence at any "
-                f"{self.unit} tried on {self.stage} (up to {max(self.final):g}); widen --range"
+                f"confidence at any {self.unit} tried on {self.stage} (up to "
+                f"{max(self.final):g}); widen --range"
             )
         chosen = self.final[self.answer]
         spec = kpi_spec(self.target.kpi).kpi
@@ -410,8 +410,7 @@ class _Search:
     def __init__(self, scenario, stage, target, confidence, grid, seed, executor, max_reps):
         self.scenario = target.applied(scenario)
         self.stage, self.target, self.confidence = stage, target, confidence
-        self.window: Window | None = None
-        self.kpi = target.kpi  # the key both phases read: the period's KPI with a period
+        self.kpi = target.kpi  # the key both phases read: with a period, the period's KPI
         self.grid, self.seed, self.executor = grid, seed, executor
         self.max_replications = max_reps
         self.candidates: list[Candidate] = []
@@ -650,7 +649,7 @@ def capacity(
         scenario, stage, parsed, confidence, grid, seed, executor, max(1, max_replications)
     )
     if window is not None:
-        search.window, search.kpi = window, period_key(window.name, parsed.kpi)
+        search.kpi = period_key(window.name, parsed.kpi)
     agents = isinstance(scenario.demand, AgentDemand)
     pilots = PILOT_REPLICATIONS if agents else 1
     search.pilots = search._values(

@@ -67,6 +67,20 @@ def test_each_period_gets_the_erlang_c_answer_for_its_own_load(two_loads):
     assert answers["quiet"] < whole < answers["busy"]
 
 
+def test_without_a_formula_the_search_starts_from_the_staffing_in_the_period(two_loads):
+    # Staffing follows demand: 3 WTE, then 9 from the day demand triples. Utilisation has no
+    # Erlang formula here, so each period's search starts from that period's staffing.
+    change = {"type": "staffing_change", "date": "2024-01-06", "stage": "stage1", "wte": 9}
+    scenario = variant(load_scenario(two_loads), {"interventions": [change]})
+    for period, staffed, needed in (("quiet", 3.0, 3.0), ("busy", 9.0, 8.0)):
+        answer = capacity(
+            scenario, stage="stage1", target="utilisation <= 0.8", step=1, period=period
+        )
+        assert answer.first_guess is None
+        assert answer.candidates[0].level == staffed
+        assert answer.answer == needed  # loads of 2 and 6 Erlangs: 2/3 and 6/8 busy
+
+
 def test_the_whole_window_and_all_mean_no_period(two_loads):
     scenario = load_scenario(two_loads)
     assert measured_period(scenario, None) is None
