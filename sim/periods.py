@@ -92,6 +92,12 @@ def _clipped(
     )
 
 
+def period_key(period: str, kpi: str) -> str:
+    """The KPI key of `kpi` in `period` (the inverse of `split_period`): `kpi` itself for
+    the whole window (`all`), `period.<period>.<kpi>` otherwise."""
+    return kpi if period == WHOLE_PERIOD else f"{PERIOD_PREFIX}{period}.{kpi}"
+
+
 def split_period(key: str) -> tuple[str, str]:
     """`(period, kpi)` of a KPI key: `("all", key)` for a whole-window KPI."""
     if key.startswith(PERIOD_PREFIX):

@@ -27,14 +27,24 @@ A candidate's capacity is its stage's staffing throughout the run: the stage's c
 steps become one step at the candidate level from the stage's first date, and the stage's
 own staffing changes (or an external service's waiting-list initiatives) are dropped; a
 closure of the hub still closes it.
+
+**A period.** With `period` (a calendar year or a name of `outputs.periods`, see
+`sim.periods`) the target is read on that period's KPI, `period.<name>.<kpi>`, in both the
+screening and the full model: the whole run is still simulated (the period's waits depend on
+the queue it inherits), but only referrals and days inside the period count. The first guess
+uses the stage's arrival rate inside the period, and without a formula the search starts
+from the stage's staffing on the period's first day. The period is an option, not part of
+the target expression, so one target reads the same whichever period it is asked for.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import partial
 from typing import Literal
 
@@ -43,11 +53,14 @@ from scipy.special import stdtr, stdtrit
 
 from sim.execution import Executor, SerialExecutor
 from sim.kpis import kpi_spec
+from sim.periods import Window, period_key, period_windows
 from sim.planning import erlang
 from sim.planning.target_expr import TargetExpr, parse_target
 from sim.scenario import Scenario, variant
 from sim.scenario.interventions import ExternalInitiative, StaffingChange
+from sim.scenario.model import WHOLE_PERIOD
 from sim.scenario.pathway import AgentDemand
+from sim.scenario.staffing import closure_day, hub_staffing
 
 Model = Literal["queue core on recorded referrals", "full model"]
 SCREEN: Model = "queue core on recorded referrals"
@@ -63,7 +76,45 @@ PILOT_REPLICATIONS = 5
 
 
 class CapacityError(ValueError):
-    """A capacity question that does not fit the scenario (unknown stage, bad range)."""
+    """A capacity question that does not fit the scenario (unknown stage or period, bad
+    range)."""
+
+
+def measured_period(
+    scenario: Scenario, period: str | None, *, stage: str | None = None
+) -> Window | None:
+    """The window of days a target in `period` is read on: None for the whole measured
+    window (`period` None or `all`), else the calendar year or named period of that name
+    (`sim.periods.period_windows`, clipped to the measured days; the scenario refuses a
+    named period with none).
+
+    Raises
+    ------
+    CapacityError
+        If the scenario has no such period (the message lists those it has), or, given a
+        hub `stage`, if the hub is closed throughout the period: no staffing would serve
+        anyone in it (a candidate keeps the closure, see `with_capacity`).
+    """
+    if period is None or period == WHOLE_PERIOD:
+        return None
+    windows = {window.name: window for window in period_windows(scenario)}
+    if period in windows:
+        window = windows[period]
+        closed = closure_day(scenario)
+        if stage in scenario.hub.stages and closed is not None and closed <= window.start:
+            raise CapacityError(
+                f"the hub closes on {scenario.simulation.start_date + timedelta(days=closed)},"
+                f" before period {period!r} starts ({window.first_date}): no staffing of "
+                f"{stage} serves anyone in it"
+            )
+        return window
+    close = difflib.get_close_matches(period, windows, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise CapacityError(
+        f"no period {period!r} in the scenario{hint}; periods: {', '.join(windows) or 'none'} "
+        f"(calendar years and the names of outputs.periods), or {WHOLE_PERIOD} for the "
+        "whole run"
+    )
 
 
 @dataclass(frozen=True)
@@ -154,6 +205,25 @@ class CapacityAnswer:
     step: float = field(default=0.5)
     pilot_replications: int = 0
     """Replications of the pilot (the scenario as it is), counted in `replications_total`."""
+    window: Window | None = None
+    """The period the target is read on (None: the whole measured window)."""
+
+    @property
+    def period(self) -> str | None:
+        """The period's name (None: the whole measured window)."""
+        return None if self.window is None else self.window.name
+
+    @property
+    def period_label(self) -> str | None:
+        """The period in words, e.g. `funded (2021-02-01 to 2023-03-31)` (its measured
+        days); None for the whole window."""
+        if self.window is None:
+            return None
+        window = self.window
+        return f"{window.name} ({window.first_date} to {window.last_date})"
+
+    def _in_period(self) -> str:
+        return "" if self.window is None else f" in {self.period_label}"
 
     @property
     def answer_wte(self) -> float | None:
@@ -182,6 +252,7 @@ class CapacityAnswer:
             "stage": self.stage,
             "target": self.target.text,
             "kpi": self.target.kpi,
+            "period": self.period,
             "confidence": self.confidence,
             "unit": self.unit,
             "step": self.step,
@@ -199,8 +270,9 @@ class CapacityAnswer:
         """The answer in a sentence, with its uncertainty."""
         if self.answer is None:
             return (
-                f"{self.target.text}: not met with {self.confidence:.0%} confidence at any "
-                f"{self.unit} tried on {self.stage} (up to {max(self.final):g}); widen --range"
+                f"{self.target.text}{self._in_period()}: not met with {self.confidence:.0%} "
+                f"confidence at any {self.unit} tried on {self.stage} (up to "
+                f"{max(self.final):g}); widen --range"
             )
         chosen = self.final[self.answer]
         spec = kpi_spec(self.target.kpi).kpi
@@ -208,7 +280,8 @@ class CapacityAnswer:
         low, high = max(low, spec.low), min(high, spec.high)
         below = self.final.get(round(self.answer - self.step, 9))
         line = (
-            f"{self.stage}: {self.answer:g} {self.unit} meet {self.target.text} with "
+            f"{self.stage}: {self.answer:g} {self.unit} meet {self.target.text}"
+            f"{self._in_period()} with "
             f"{chosen.probability:.1%} confidence ({self.target.kpi} = {mean:.3g}, 95% CI "
             f"{low:.3g} to {high:.3g}, {chosen.replications} replications, {chosen.model})"
         )
@@ -272,7 +345,8 @@ def full_value(scenario: Scenario, seed: int, kpi: str, replication: int) -> flo
 
 @dataclass(frozen=True)
 class Pilot:
-    """One pilot replication: the stage's arrivals per day and the agents' referrals."""
+    """One pilot replication: the stage's arrivals per day (in the period searched, or the
+    measured window) and the agents' referrals (over the whole run)."""
 
     arrival_rate: float
     times: np.ndarray
@@ -280,21 +354,25 @@ class Pilot:
     classes: np.ndarray
 
 
-def pilot_replication(scenario: Scenario, seed: int, stage: str, replication: int) -> Pilot:
-    """Run the scenario as it is and keep what the search needs from it."""
+def pilot_replication(
+    scenario: Scenario, seed: int, stage: str, replication: int, *, window: Window | None = None
+) -> Pilot:
+    """Run the scenario as it is and keep what the search needs from it: the stage's
+    arrival rate in `window` (default: the measured window) and every referral."""
     from sim.queue import Source
     from sim.runner import run
 
     queue = run(scenario, seed, replication).queue
+    start, end = (queue.warmup, queue.end) if window is None else (window.start, window.end)
     records = queue.records
     at_stage = (
         (records.visit_stage == queue.network.index(stage))
-        & (records.visit_arrive >= queue.warmup)
-        & (records.visit_arrive < queue.end)
+        & (records.visit_arrive >= start)
+        & (records.visit_arrive < end)
     )
     referral = records.client_source == Source.REFERRAL
     return Pilot(
-        arrival_rate=float(at_stage.sum() / (queue.end - queue.warmup)),
+        arrival_rate=float(at_stage.sum() / (end - start)),
         times=records.client_arrival[referral].copy(),
         clients=records.client_id[referral].copy(),
         classes=records.client_class[referral].copy(),
@@ -332,6 +410,7 @@ class _Search:
     def __init__(self, scenario, stage, target, confidence, grid, seed, executor, max_reps):
         self.scenario = target.applied(scenario)
         self.stage, self.target, self.confidence = stage, target, confidence
+        self.kpi = target.kpi  # the key both phases read: with a period, the period's KPI
         self.grid, self.seed, self.executor = grid, seed, executor
         self.max_replications = max_reps
         self.candidates: list[Candidate] = []
@@ -355,12 +434,12 @@ class _Search:
                 # Screening replays the pilot's replications only: its answer is checked by
                 # the full model anyway.
                 items = list(enumerate(self.pilots))
-                function = partial(replayed_value, scenario, self.seed, self.target.kpi)
+                function = partial(replayed_value, scenario, self.seed, self.kpi)
             else:
                 start = len(values)
                 stop = min(start + FIRST_REPLICATIONS, self.max_replications)
                 items = list(range(start, stop))
-                function = partial(full_value, scenario, self.seed, self.target.kpi)
+                function = partial(full_value, scenario, self.seed, self.kpi)
             values += self._values(function, items)
             probability = probability_met(np.asarray(values), self.target)
             decision = _decide(probability, self.confidence)
@@ -463,8 +542,8 @@ def _grid(
 
 
 def _first_guess(search: _Search) -> float | None:
-    """The Erlang C / A level for the target at the pilot's arrival rate, if the target's
-    KPI is about the stage searched and has a formula."""
+    """The Erlang C / A level for the target at the pilot's arrival rate (in the period
+    searched), if the target's KPI is about the stage searched and has a formula."""
     target, scenario, stage = search.target, search.scenario, search.stage
     rate = float(np.mean([pilot.arrival_rate for pilot in search.pilots]))
     if stage in scenario.hub.stages:
@@ -490,6 +569,22 @@ def _first_guess(search: _Search) -> float | None:
     return None if servers is None else servers / per_level
 
 
+def _level_in_force(scenario: Scenario, stage: str, window: Window | None) -> float:
+    """The stage's capacity as the scenario staffs it on the period's first day (without a
+    period: its first capacity step), where a search with no formula starts."""
+    if stage in scenario.external:
+        steps = scenario.external[stage].capacity
+        if window is None:
+            return float(steps[0].places)
+        day = scenario.simulation.day
+        placed = [step.places for step in steps if day(step.from_date) <= window.start]
+        return float(placed[-1]) if placed else 1.0
+    if window is None:
+        return float(scenario.hub.stages[stage].capacity[0].wte)
+    staffed = [wte for start, wte, _ in hub_staffing(scenario, stage) if start <= window.start]
+    return staffed[-1] if staffed else 0.0
+
+
 def capacity(
     scenario: Scenario,
     *,
@@ -501,6 +596,7 @@ def capacity(
     executor: Executor | None = None,
     seed: int | None = None,
     max_replications: int = MAX_REPLICATIONS,
+    period: str | None = None,
 ) -> CapacityAnswer:
     """The smallest capacity of `stage` that meets `target` with `confidence`.
 
@@ -526,11 +622,15 @@ def capacity(
         Root seed (default: the scenario's); every candidate uses it (common random numbers).
     max_replications
         Most replications for one candidate.
+    period
+        Read the target on this period only: a calendar year (``"2022"``) or a name of
+        the scenario's ``outputs.periods`` (``"funded"``); None or ``"all"``: the whole
+        measured window.
 
     Raises
     ------
     CapacityError, TargetError
-        The stage, range, step, confidence or target does not fit the scenario.
+        The stage, period, range, step, confidence or target does not fit the scenario.
     """
     started = time.perf_counter()
     if stage not in scenario.hub.stages and stage not in scenario.external:
@@ -540,6 +640,7 @@ def capacity(
         raise CapacityError(f"confidence must be at least 0.5 and below 1, found {confidence:g}")
     if not step > 0:
         raise CapacityError(f"step must be above 0, found {step:g}")
+    window = measured_period(scenario, period, stage=stage)
     parsed = target if isinstance(target, TargetExpr) else parse_target(target, scenario, stage)
     grid, unit = _grid(scenario, stage, step, wte_range)
     seed = scenario.simulation.seed if seed is None else seed
@@ -547,15 +648,18 @@ def capacity(
     search = _Search(
         scenario, stage, parsed, confidence, grid, seed, executor, max(1, max_replications)
     )
+    if window is not None:
+        search.kpi = period_key(window.name, parsed.kpi)
     agents = isinstance(scenario.demand, AgentDemand)
     pilots = PILOT_REPLICATIONS if agents else 1
     search.pilots = search._values(
-        partial(pilot_replication, search.scenario, seed, stage), list(range(pilots))
+        partial(pilot_replication, search.scenario, seed, stage, window=window),
+        list(range(pilots)),
     )
+    # Any start is valid: the search doubles its steps from it until it brackets the answer.
     guess = _first_guess(search)
-    if guess is None:  # no formula for this KPI: start from the scenario's first capacity
-        first = (scenario.hub.stages.get(stage) or scenario.external[stage]).capacity[0]
-        start = grid.nearest(float(getattr(first, "wte", None) or getattr(first, "places", 1)))
+    if guess is None:  # no formula for this KPI: start from the staffing in force
+        start = grid.nearest(_level_in_force(scenario, stage, window))
     else:
         start = grid.nearest(guess)
     if agents:
@@ -574,6 +678,7 @@ def capacity(
         seconds=time.perf_counter() - started,
         step=grid.step,
         pilot_replications=pilots,
+        window=window,
     )
 
 

@@ -111,10 +111,13 @@ def plot_capacity_curve(
     kpi: str,
     unit: str,
     stage: str,
+    period: str | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """The target's KPI against capacity (columns level, mean, ci_low, ci_high, model),
-    with the target as a dashed line and the chosen capacity marked."""
+    with the target as a dashed line and the chosen capacity marked; `period` (e.g.
+    ``"funded (2021-02-01 to 2023-03-31)"``), when the target is read on one, is named in
+    the title."""
     ax = _axes(ax)
     points = points.sort_values("level")
     for model, marker, fill in (
@@ -142,6 +145,7 @@ def plot_capacity_curve(
         ax.axvline(answer, color="tab:green", linewidth=1.4, label=f"chosen: {answer:g} {unit}")
     ax.set_xlabel(f"{stage.replace('_', ' ')} capacity ({unit})")
     ax.set_ylabel(_readable(kpi))
-    ax.set_title(f"Capacity needed on {stage.replace('_', ' ')}")
+    title = f"Capacity needed on {stage.replace('_', ' ')}"
+    ax.set_title(title if period is None else f"{title}, period {period}")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     return ax

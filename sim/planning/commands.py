@@ -146,7 +146,7 @@ def _compare(args: argparse.Namespace) -> int:
 
 @refuses_bad_input
 def _capacity(args: argparse.Namespace) -> int:
-    from sim.planning.capacity import CapacityError, capacity
+    from sim.planning.capacity import CapacityError, capacity, measured_period
     from sim.planning.target_expr import TargetError, parse_target
 
     try:
@@ -157,6 +157,7 @@ def _capacity(args: argparse.Namespace) -> int:
                 f"--stage: no stage {args.stage!r} in the scenario; stages: {known}"
             )
         target = parse_target(args.target, scenario, args.stage)
+        measured_period(scenario, args.period, stage=args.stage)  # before any simulation
     except (CapacityError, TargetError) as error:
         print(f"hubsim capacity: {error}", file=sys.stderr)
         return EXIT_INVALID
@@ -178,6 +179,7 @@ def _capacity(args: argparse.Namespace) -> int:
                 executor=executor,
                 seed=seed,
                 max_replications=args.max_replications,
+                period=args.period,
             )
         stem = f"capacity-{Path(args.scenario).stem}-{args.stage}"
         folder = write_capacity(
@@ -266,6 +268,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
             "--target 'assessment_within_14_days >= 0.9'",
             "hubsim capacity scenarios/queue-only.yaml --stage stage1 --target "
             "'p90_wait_days <= 0.5' --step 1 --range 3..10",
+            "hubsim capacity scenarios/closure-2023.yaml --stage assessment "
+            "--target 'assessment_within_14_days >= 0.9' --period funded",
         ),
         formatter_class=RAW,
     )
@@ -279,6 +283,12 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         metavar="EXPR",
         help="METRIC >= NUMBER or METRIC <= NUMBER, e.g. 'assessment_within_14_days >= 0.9', "
         "'p90_wait_days <= 14' or any KPI column (see docs/planning.md)",
+    )
+    capacity.add_argument(
+        "--period",
+        metavar="NAME",
+        help="read the target in this period only: a calendar year (2022) or a name of the "
+        "scenario's outputs.periods (default: the whole measured window)",
     )
     capacity.add_argument(
         "--confidence", type=_confidence, default=0.95, metavar="P", help="default 0.95"

@@ -113,6 +113,7 @@ def write_capacity(
             kpi=answer.target.kpi,
             unit=answer.unit,
             stage=answer.stage,
+            period=answer.period_label,
         )
         _stamp(axes.figure, scenario.name, started)
         folder.figure("capacity_curve", axes.figure)

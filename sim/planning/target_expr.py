@@ -15,7 +15,9 @@ A target is ``METRIC >= NUMBER`` or ``METRIC <= NUMBER``. METRIC is, first match
    by the same code as every other target.
 
 Anything else is refused with the allowed names. So is a direction that more capacity
-cannot bring about (a wait that should be *at least* some days).
+cannot bring about (a wait that should be *at least* some days). A target never names a
+period (``period.funded.<kpi>``): the period is the search's own option (``--period``), so a
+planner writes one target and asks it of any period.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from sim.kpis import kpi_spec
+from sim.periods import split_period
 from sim.scenario import Scenario
+from sim.scenario.model import WHOLE_PERIOD
 
 Operator = Literal[">=", "<="]
 
@@ -129,6 +133,12 @@ def _resolve(metric: str, scenario: Scenario, stage: str) -> tuple[str, tuple | 
         days = float(within["days"].replace("_", "."))
         name = metric if within["stage"] else f"{stage}_{metric}"
         return f"target.{name}.share_within", (name, where, days)
+    period, kpi = split_period(metric)
+    if period != WHOLE_PERIOD:
+        raise TargetError(
+            f"{metric!r}: a target does not name its period; write {kpi!r} and give the "
+            f"period with --period {period} (period={period!r} in Python)"
+        )
     allowed = ", ".join(allowed_metrics(scenario, stage))
     raise TargetError(f"{metric!r} is not a KPI of this scenario; allowed: {allowed}")
 

@@ -142,6 +142,7 @@ def test_capacity_command_writes_capacity_json_and_the_curve(tmp_path, capsys):
     assert "stage1: 4 WTE meet" in printed
     result = json.loads((out / "capacity.json").read_text())
     assert result["stage"] == "stage1" and result["answer_wte"] == 4.0
+    assert result["period"] is None  # the whole measured window
     assert result["confidence"] == 0.95
     assert result["target"] == "stage1_within_0_5_days >= 0.9"
     assert result["probability_target_met"]["4"] >= 0.95
