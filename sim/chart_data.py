@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 
 from sim.charts import (
     add_caption,
+    figure_png,
     plot_external_places,
     plot_referrals_vs_capacity,
     plot_share_within_target,
@@ -192,6 +193,12 @@ class ChartInput:
         if self.caption:
             add_caption(ax, self.caption)
         return ax.figure
+
+
+def chart_png(chart: ChartInput) -> bytes:
+    """`chart` drawn and rendered as its PNG file's content: what an executor's worker does
+    for `write_results`, so that charts are drawn on every core and only bytes come back."""
+    return figure_png(chart.draw())
 
 
 def caption(results: Results) -> str:

@@ -69,6 +69,10 @@ def _schema(args: argparse.Namespace) -> int:
 
 @refuses_bad_input
 def _run(args: argparse.Namespace) -> int:
+    if _uses_local_workers(args):
+        from sim.execution import start_fork_server
+
+        start_fork_server()  # it imports the simulator while this process reads the scenario
     scenario = load_with_overrides(args.scenario, args.overrides)
     from sim.store import ResultsFolder
 
@@ -114,6 +118,19 @@ def _run(args: argparse.Namespace) -> int:
     if args.report or scenario.outputs.report:
         return write_report_after_run(folder)
     return EXIT_OK
+
+
+def _uses_local_workers(args: argparse.Namespace) -> bool:
+    """Whether the command line alone says the run will use local worker processes.
+
+    It does when it asks for several replications (`-n`), and neither one worker nor a
+    scheduler; with no `-n` the scenario's own count decides, once the scenario is read.
+    """
+    from sim.execution import local_workers
+
+    if args.replications is None or args.scheduler is not None:
+        return False
+    return local_workers(args.workers, args.replications) > 1
 
 
 def _fits(args: argparse.Namespace, scenario: Scenario, count: int) -> bool:
@@ -192,21 +209,16 @@ def _replications(
             max_replications=count,
         )
 
-    def finished():
-        yield from replications
-        # Every replication is in: stop the workers now, so that the summary and the charts
-        # are made without them in memory.
-        executor.close()
-
     folder = write_results(
         target,
         scenario,
-        tqdm(finished(), total=count, desc="replications", unit="run", disable=args.quiet),
+        tqdm(replications, total=count, desc="replications", unit="run", disable=args.quiet),
         seed=seed,
         started=started,
         argv=sys.argv,
         overrides=args.overrides,
         scenario_file=args.scenario,
+        executor=executor,  # the workers draw the charts too
     )
     if guidance is not None:
         _say_guidance(folder, scenario, guidance)

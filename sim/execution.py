@@ -193,6 +193,20 @@ which starts a worker faster than spawn's fresh interpreter (see docs/execution.
 PRELOAD = ["sim.worker_preload"]
 
 
+def start_fork_server() -> None:
+    """Start the fork server of local workers now, without waiting for it.
+
+    It imports the simulator and loads the kernels (`PRELOAD`) in its own process, which
+    takes seconds: a command that knows early that it will use local workers calls this
+    first, so that the fork server gets ready while the command reads its scenario, and the
+    workers of its `ProcessExecutor` fork at once. Calling it again does nothing.
+    """
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context(START_METHOD).set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+
+
 def _worker_started() -> None:
     # The caller handles Ctrl-C (it cancels and terminates us): a worker interrupted mid-task
     # would instead report KeyboardInterrupt as the task's result and carry on.

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from sim.execution import Executor, SerialExecutor
 from sim.metrics import confidence_summary, replication_kpis
 from sim.periods import split_period
 from sim.provenance import environment
@@ -118,6 +119,7 @@ def write_results(
     argv: list[str],
     overrides: Sequence[str] = (),
     scenario_file: str | Path | None = None,
+    executor: Executor | None = None,
 ) -> Path:
     """Store replications' tables as they arrive, then the summary, charts and manifest.
 
@@ -140,6 +142,10 @@ def write_results(
         The file the scenario was loaded from: each parameter's line and source comment
         are kept in `parameters.csv` (`sim.scenario.sources`), for the report's
         assumptions table. Without it the folder has no `parameters.csv`.
+    executor
+        Where the charts are drawn (each chart is a task; only its PNG comes back), so that
+        a run on several workers draws them on every core. Default: in this process. The
+        files are the same either way.
 
     Returns
     -------
@@ -168,8 +174,11 @@ def write_results(
         if scenario_file is not None:
             folder.csv("parameters", parameter_sources(scenario, scenario_file))
         if scenario.outputs.charts:
-            for name, figure in results.charts().items():
-                folder.figure(name, figure)
+            charts = results.chart_inputs()
+            names = list(charts)
+            drawing = (executor or SerialExecutor()).map(_chart_data().chart_png, charts.values())
+            for index, image in drawing:
+                folder.png(names[index], image)
         manifest = {
             "scenario": scenario.model_dump(mode="json"),
             "scenario_digest": scenario.digest(),

@@ -223,10 +223,16 @@ class ResultsFolder:
         return target
 
     def figure(self, name: str, figure: Any) -> Path:
-        """Save a matplotlib figure as `charts/name.png`."""
+        """Save a matplotlib figure as `charts/name.png` (`sim.charts.figure_png`)."""
+        from sim.charts import figure_png  # matplotlib: only where charts are made
+
+        return self.png(name, figure_png(figure))
+
+    def png(self, name: str, image: bytes) -> Path:
+        """Write a chart already rendered to PNG (e.g. on a worker) as `charts/name.png`."""
         target = self.work / "charts" / f"{name}.png"
         target.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(target, dpi=120, bbox_inches="tight")
+        target.write_bytes(image)
         return target
 
     def text(self, name: str, content: str) -> Path:

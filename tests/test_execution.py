@@ -233,7 +233,6 @@ def small_queue_file(tmp_path):
     path.write_text(
         f"extends: {SCENARIOS / 'queue-only.yaml'}\n"
         "simulation: {horizon_days: 200, warmup_days: 20, replications: 3}\n"
-        "outputs: {charts: false}\n"
     )
     return path
 
@@ -259,6 +258,12 @@ def test_cli_gives_the_same_kpis_with_one_or_two_workers_or_a_scheduler(
     pd.testing.assert_frame_equal(
         pd.read_parquet(folders["two"] / "daily_pathway"), daily, check_exact=True
     )
+    # The charts are drawn on the workers (only their PNGs come back): the same files.
+    charts = {path.name: path.read_bytes() for path in (folders["serial"] / "charts").iterdir()}
+    assert len(charts) >= 5
+    for name in ("two", "dask"):
+        drawn = {path.name: path.read_bytes() for path in (folders[name] / "charts").iterdir()}
+        assert drawn == charts
 
 
 @pytest.mark.parametrize("workers", ["0", "-2", "two"])
