@@ -80,18 +80,18 @@ def _signed(value: float, digits: int = 3) -> str:
     )
 
 
-def format_difference(kpi: str, value: float) -> str:
-    """A difference with its sign: shares in percentage points and days to one decimal (a
-    smaller one to two significant figures, so that it never reads as 0), others to three
-    significant figures."""
+def format_difference(kpi: str, value: float, *, unit: bool = True) -> str:
+    """A difference with its sign: shares in percentage points ("points" after it unless
+    `unit` is False) and days to one decimal (a smaller one to two significant figures, so
+    that it never reads as 0), others to three significant figures."""
     if not math.isfinite(value):
         return "–"
-    unit = kpi_spec(kpi).kpi.unit
-    if unit not in (SHARE, DAYS):
+    measured_in = kpi_spec(kpi).kpi.unit
+    if measured_in not in (SHARE, DAYS):
         return _signed(value)
-    shown = 100 * value if unit == SHARE else value
+    shown = 100 * value if measured_in == SHARE else value
     text = f"{shown:+,.1f}" if abs(shown) >= 0.1 else _signed(shown, digits=2)
-    return f"{text} points" if unit == SHARE else text
+    return f"{text} points" if measured_in == SHARE and unit else text
 
 
 def format_relative(value: float) -> str:
@@ -122,7 +122,7 @@ def difference_row(row: Mapping[str, Any]) -> DifferenceRow:
     low, high = float(row["diff_ci_low"]), float(row["diff_ci_high"])
     interval = ""
     if math.isfinite(low) and math.isfinite(high):
-        interval = f"{format_difference(kpi, low)} to {format_difference(kpi, high)}"
+        interval = f"{format_difference(kpi, low, unit=False)} to {format_difference(kpi, high)}"
     return DifferenceRow(
         kpi=kpi,
         label=kpi_label(column),

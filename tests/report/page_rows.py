@@ -110,3 +110,10 @@ def shown_number(text: str) -> tuple[float, float]:
     scale = Decimal("0.01") if ("%" in text or "points" in text) else Decimal(1)
     half = Decimal(5).scaleb(digits.as_tuple().exponent - 1) * scale
     return float(digits * scale), float(half)
+
+
+def interval_bounds(text: str) -> tuple[str, str]:
+    """The two bounds of "LOW to HIGH[ unit]", each with the unit ("-1.1 to +7.1 points")."""
+    low, high = text.split(" to ")
+    unit = high.partition(" ")[2]
+    return (f"{low} {unit}" if unit else low), high

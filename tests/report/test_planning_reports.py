@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 from conftest import SMALL_AGENTS
-from page_rows import read_page, shown_number
+from page_rows import interval_bounds, read_page, shown_number
 
 import sim
 from sim.cli import main
@@ -64,7 +64,7 @@ def test_compare_report_shows_the_headline_differences_of_comparison_csv(
         assert label == kpi_label(kpi) and unit == row["unit"]  # words, not keys
         assert _close(base, row["base_mean"]) and _close(variant, row["variant_mean"])
         assert _close(diff, row["diff"])
-        low, high = interval.split(" to ")
+        low, high = interval_bounds(interval)
         assert _close(low, row["diff_ci_low"]) and _close(high, row["diff_ci_high"])
         if math.isfinite(row["rel_diff"]):
             assert _close(relative, row["rel_diff"])
@@ -165,7 +165,7 @@ def test_capacity_report_gives_the_question_the_answer_and_every_candidate(capac
         assert cells[1] == point.model == "full model"  # the answer and the level below
         assert int(cells[2]) == answer["replications"][level]
         assert _close(cells[3], point.mean)
-        low, high = cells[4].split(" to ")
+        low, high = interval_bounds(cells[4])
         assert _close(low, point.ci_low) and _close(high, point.ci_high)
         assert _close(cells[5], answer["probability_target_met"][level])
         assert cells[6] == point.decision
