@@ -45,7 +45,7 @@ def _read(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
         points = pd.read_csv(folder / CURVE_FILE)
     except (OSError, ValueError) as error:
         raise ReportError(f"{folder}: the search's files cannot be read: {error}") from None
-    missing = {"stage", "target", "kpi", "confidence", "unit", "answer_wte"} - set(answer)
+    missing = {"stage", "target", "kpi", "confidence", "unit", "step", "answer_wte"} - set(answer)
     if missing:
         raise ReportError(f"{folder / CAPACITY_FILE}: lacks {', '.join(sorted(missing))}")
     return answer, points
@@ -123,7 +123,7 @@ def _method(answer: dict[str, Any], scenario, stage: str) -> dict[str, Any]:
         "pilot_replications": answer.get("pilot_replications", 0),
         "replications_total": answer.get("replications_total"),
         "seconds": answer.get("seconds"),
-        "step": answer.get("step"),
+        "step": _level(answer["step"]),
     }
 
 
