@@ -22,8 +22,9 @@ from sim.store import ResultsFolder
 
 COMPARISON_FILE = "comparison.csv"
 CAPACITY_FILE = "capacity.json"
-"""The files that make a folder a comparison's or a capacity search's (`sim.report` tells
-the kinds of folder apart by them)."""
+CAPACITY_CURVE_FILE = "capacity_curve.csv"
+"""Files of a comparison's and a capacity search's folder that `sim.report` reads; it tells
+the kinds of folder apart by the first two."""
 
 
 def _stamp(figure, title: str, started: datetime) -> None:
@@ -116,7 +117,7 @@ def write_capacity(
     folder = ResultsFolder(path).open()
     folder.text(CAPACITY_FILE, json.dumps(answer.as_json(), indent=2) + "\n")
     points = pd.DataFrame(list(curve(answer)))
-    folder.csv("capacity_curve", points)
+    folder.csv(Path(CAPACITY_CURVE_FILE).stem, points)
     if charts:
         axes = plot_capacity_curve(
             points,

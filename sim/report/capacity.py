@@ -21,13 +21,12 @@ from matplotlib.figure import Figure
 from sim.labels import kpi_label, title, words
 from sim.periods import period_windows, split_period
 from sim.planning.capacity import FULL, SCREEN
-from sim.planning.folders import CAPACITY_FILE
+from sim.planning.folders import CAPACITY_CURVE_FILE, CAPACITY_FILE
 from sim.planning.target_expr import TargetError, TargetExpr, parse_target
 from sim.report.headline import format_value
 from sim.report.kinds import read_manifest, stored_scenarios
 from sim.report.page import ReportError, embedded_charts, provenance, render
 
-CURVE_FILE = "capacity_curve.csv"
 DECISION_CSS = {"met": "green", "not met": "red", "uncertain": "amber"}
 OPERATOR_WORDS = {">=": "at least", "<=": "at most"}
 
@@ -42,7 +41,7 @@ CHART_NOTES = {
 def _read(folder: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     try:
         answer = json.loads((folder / CAPACITY_FILE).read_text(encoding="utf-8"))
-        points = pd.read_csv(folder / CURVE_FILE)
+        points = pd.read_csv(folder / CAPACITY_CURVE_FILE)
     except (OSError, ValueError) as error:
         raise ReportError(f"{folder}: the search's files cannot be read: {error}") from None
     missing = {"stage", "target", "kpi", "confidence", "unit", "step", "answer_wte"} - set(answer)
