@@ -20,6 +20,7 @@ from sim.cli_args import (
     EXIT_OK,
     RAW,
     add_executor_options,
+    add_report_option,
     add_set_option,
     examples,
     load_with_overrides,
@@ -342,11 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_executor_options(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
-    run.add_argument(
-        "--report",
-        action="store_true",
-        help="also write the HTML report (report.html in the folder; as outputs.report: true)",
-    )
+    add_report_option(run)
     add_set_option(run)
     run.set_defaults(handler=_run)
     # The planner's, analyst's and calibration commands live with their layers (cheap to import).

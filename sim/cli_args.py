@@ -82,6 +82,16 @@ def add_set_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+def add_report_option(command: argparse.ArgumentParser) -> None:
+    """`--report`: also write the folder's HTML report (`sim.report`), as the scenario's
+    `outputs.report: true` does."""
+    command.add_argument(
+        "--report",
+        action="store_true",
+        help="also write the HTML report (report.html in the folder; as outputs.report: true)",
+    )
+
+
 def add_executor_options(command: argparse.ArgumentParser) -> None:
     """`--workers N` or `--scheduler ADDRESS` (see `sim.execution.make_executor`)."""
     where = command.add_mutually_exclusive_group()

@@ -18,6 +18,7 @@ from sim.cli_args import (
     EXIT_OK,
     RAW,
     add_executor_options,
+    add_report_option,
     add_set_option,
     examples,
     load_with_overrides,
@@ -27,6 +28,7 @@ from sim.cli_args import (
     replication_count,
     seed_value,
 )
+from sim.report.commands import write_after_run as write_report_after_run
 
 PRINTED_LEAVES_OUT = "uptake_per_1000_in_need_year."
 """KPIs by group are many: they are in comparison.csv, not in the printed table."""
@@ -135,12 +137,16 @@ def _compare(args: argparse.Namespace) -> int:
         started=started,
         argv=sys.argv,
         charts=base.outputs.charts,
+        files=[args.base, *args.variants, *([args.base] if args.variant_settings else [])],
+        overrides=args.overrides,
     )
     crn = "independent seeds (--no-crn)" if args.no_crn else "common random numbers"
     if not args.quiet:
         print(f"{count} replications of each of {arms} scenarios, {crn}, seed {seed}")
     _print_comparison(comparison.table, args.quiet)
     print(f"results: {folder}")
+    if args.report or base.outputs.report:
+        return write_report_after_run(folder)
     return EXIT_OK
 
 
@@ -190,6 +196,8 @@ def _capacity(args: argparse.Namespace) -> int:
             started=started,
             argv=sys.argv,
             charts=scenario.outputs.charts,
+            file=args.scenario,
+            overrides=args.overrides,
         )
     except CapacityError as error:
         print(f"hubsim capacity: {error}", file=sys.stderr)
@@ -201,6 +209,8 @@ def _capacity(args: argparse.Namespace) -> int:
             f"{answer.seconds:,.0f} s"
         )
     print(f"results: {folder}")
+    if args.report or scenario.outputs.report:
+        write_report_after_run(folder)
     return EXIT_OK if answer.answer is not None else EXIT_FAILED
 
 
@@ -248,6 +258,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     compare.add_argument("--out", metavar="DIR", help="results folder to create")
     add_executor_options(compare)
     compare.add_argument("-q", "--quiet", action="store_true", help="print only the folder")
+    add_report_option(compare)
     add_set_option(compare)
     compare.set_defaults(handler=_compare)
 
@@ -310,5 +321,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     capacity.add_argument("--out", metavar="DIR", help="results folder to create")
     add_executor_options(capacity)
     capacity.add_argument("-q", "--quiet", action="store_true", help="print only the answer")
+    add_report_option(capacity)
     add_set_option(capacity)
     capacity.set_defaults(handler=_capacity)

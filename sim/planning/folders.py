@@ -20,6 +20,12 @@ from sim.provenance import environment
 from sim.scenario import Scenario
 from sim.store import ResultsFolder
 
+COMPARISON_FILE = "comparison.csv"
+CAPACITY_FILE = "capacity.json"
+CAPACITY_CURVE_FILE = "capacity_curve.csv"
+"""Files of a comparison's and a capacity search's folder that `sim.report` reads; it tells
+the kinds of folder apart by the first two."""
+
 
 def _stamp(figure, title: str, started: datetime) -> None:
     """The scenario's name and the run's date on a chart, for a meeting's slides."""
@@ -57,13 +63,16 @@ def write_comparison(
     started: datetime,
     argv: Sequence[str],
     charts: bool = True,
+    files: Sequence[str] = (),
+    overrides: Sequence[str] = (),
 ) -> Path:
     """comparison.csv, kpis.csv (every arm's replications), the waiting series, the forest
-    plot and one overlaid fan chart per stage, and the manifest."""
+    plot and one overlaid fan chart per stage, and the manifest (with each arm's scenario
+    file, `files`, and the `--set` overrides applied to every arm, when given)."""
     from sim.planning.charts import plot_forest, plot_waiting_compared
 
     folder = ResultsFolder(path).open()
-    folder.csv("comparison", comparison.table)
+    folder.csv(Path(COMPARISON_FILE).stem, comparison.table)
     folder.csv("kpis", comparison.kpis)
     folder.table("waiting", comparison.waiting)
     if charts:
@@ -80,6 +89,8 @@ def write_comparison(
         started,
         argv,
         names=comparison.names,
+        files=list(files),
+        overrides=list(overrides),
         seeds=comparison.seeds,
         common_random_numbers=comparison.crn,
         replications=replications,
@@ -96,15 +107,17 @@ def write_capacity(
     started: datetime,
     argv: Sequence[str],
     charts: bool = True,
+    file: str | None = None,
+    overrides: Sequence[str] = (),
 ) -> Path:
     """capacity.json, the curve's points (capacity_curve.csv), the capacity curve chart and
-    the manifest."""
+    the manifest (with the scenario `file` and its `--set` overrides, when given)."""
     from sim.planning.charts import plot_capacity_curve
 
     folder = ResultsFolder(path).open()
-    folder.text("capacity.json", json.dumps(answer.as_json(), indent=2) + "\n")
+    folder.text(CAPACITY_FILE, json.dumps(answer.as_json(), indent=2) + "\n")
     points = pd.DataFrame(list(curve(answer)))
-    folder.csv("capacity_curve", points)
+    folder.csv(Path(CAPACITY_CURVE_FILE).stem, points)
     if charts:
         axes = plot_capacity_curve(
             points,
@@ -117,4 +130,6 @@ def write_capacity(
         )
         _stamp(axes.figure, scenario.name, started)
         folder.figure("capacity_curve", axes.figure)
-    return folder.finish(_manifest([scenario], started, argv, seed=seed))
+    files = [file] if file else []
+    manifest = _manifest([scenario], started, argv, files=files, overrides=[*overrides], seed=seed)
+    return folder.finish(manifest)

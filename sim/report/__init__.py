@@ -1,7 +1,11 @@
 """The HTML commissioning report of a results folder: `hubsim report DIR`, `hubsim run
---report`, and from Python ``sim.report(DIR)`` (the same as ``sim.report.write_report``).
+--report`, `hubsim compare --report`, `hubsim capacity --report`, and from Python
+``sim.report(DIR)`` (the same as ``sim.report.write_report``).
 
-`html` builds the page, `headline` the KPIs with red/amber/green against the targets,
+`writer` writes the page of whichever kind of folder it is given (`kinds` tells a run's, a
+comparison's and a capacity search's apart); `html` builds a run's page, `comparison` a
+comparison's, `capacity` a capacity search's, all on `page` (templates, embedded charts,
+provenance). `headline` gives the KPIs with red/amber/green against the targets,
 `assumptions` the table of parameters and sources, `equity` uptake by group with small
 numbers suppressed, `commands` the `hubsim report` command. Importing this package is
 instant (the CLI imports `commands` at start-up): the page's modules load on first use.
@@ -19,7 +23,7 @@ __all__ = ["ReportError", "write_report"]
 
 def __getattr__(name: str) -> object:
     if name in __all__:
-        return getattr(import_module("sim.report.html"), name)
+        return getattr(import_module("sim.report.writer"), name)
     raise AttributeError(f"module 'sim.report' has no attribute {name!r}")
 
 
@@ -28,7 +32,7 @@ class _CallableModule(types.ModuleType):
     package is imported it is the attribute `sim.report`, so calling it must work too."""
 
     def __call__(self, results_dir: str | Path, out: str | Path | None = None) -> Path:
-        return import_module("sim.report.html").write_report(results_dir, out)
+        return import_module("sim.report.writer").write_report(results_dir, out)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -59,3 +59,49 @@ def reported(tmp_path_factory, scenario_file):
     )
     assert code == 0
     return out
+
+
+SMALL_AGENTS = Path(__file__).resolve().parents[1] / "planning" / "small-agents.yaml"
+
+# The planning tests' small agent hub with a named period, against the same hub with one
+# assessor fewer: assessment waits clearly longer, so the report has "worse" verdicts.
+COMPARED_BASE = f"""\
+extends: {SMALL_AGENTS}
+name: Small hub <base>
+outputs:
+  periods:
+    first_half: [2021-01-01, 2021-06-30]
+"""
+COMPARED_VARIANT = """\
+extends: small-base.yaml
+name: Two assessors
+description: One assessor fewer than the base.
+hub:
+  stages:
+    assessment:
+      capacity: [{from_date: 2021-01-01, wte: 2}]
+"""
+
+
+@pytest.fixture(scope="session")
+def compared(tmp_path_factory):
+    """A comparison's folder written by `hubsim compare --report` (3 replications)."""
+    where = tmp_path_factory.mktemp("report-compare")
+    base, variant = where / "small-base.yaml", where / "two-assessors.yaml"
+    base.write_text(COMPARED_BASE)
+    variant.write_text(COMPARED_VARIANT)
+    out = where / "compared"
+    argv = ["compare", str(base), str(variant), "-n", "3", "--out", str(out), "-q"]
+    assert main([*argv, "--workers", "1", "--report"]) == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def capacity_searched(tmp_path_factory):
+    """A capacity search's folder written by `hubsim capacity --report`, on the agent hub:
+    screened with the queue core, confirmed with the full model."""
+    out = tmp_path_factory.mktemp("report-capacity") / "searched"
+    argv = ["capacity", str(SMALL_AGENTS), "--stage", "assessment"]
+    argv += ["--target", "within_1_days >= 0.8", "--max-replications", "10"]
+    assert main([*argv, "--out", str(out), "-q", "--workers", "1", "--report"]) == 0
+    return out

@@ -37,3 +37,26 @@ def test_the_check_sees_a_broken_image_and_a_console_error(tmp_path):
     rendered = render(bad, tmp_path / "bad.png")
     assert [image["width"] for image in rendered.images] == [0]
     assert any("something failed" in error for error in rendered.console_errors)
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    ("fixture", "title"),
+    [
+        ("compared", "Small hub <base> compared"),
+        ("capacity_searched", "Assessment capacity for Small agent hub"),
+    ],
+)
+def test_the_comparison_and_capacity_reports_render_in_the_browser(
+    fixture, title, request, tmp_path
+):
+    folder = request.getfixturevalue(fixture)
+    shot = tmp_path / f"{fixture}.png"  # kept with the test's files, to look at
+    rendered = render(folder / "report.html", shot)
+    assert rendered.title.startswith(title)
+    assert len(rendered.images) == len(list((folder / "charts").glob("*.png"))) >= 1
+    assert all(image["complete"] and image["width"] > 0 for image in rendered.images)
+    assert all(image["inline"] for image in rendered.images)
+    assert rendered.external == []
+    assert rendered.console_errors == []
+    assert shot.stat().st_size > 50_000  # a whole page, charts included
