@@ -199,12 +199,16 @@ def _capacity_argv(scenario, out, *extra):
 
 def test_capacity_command_with_a_period_writes_it_into_capacity_json(two_loads, tmp_path, capsys):
     out = tmp_path / "busy"
-    assert main(_capacity_argv(two_loads, out, "--period", "busy", "--range", "6..10")) == 0
+    argv = _capacity_argv(two_loads, out, "--period", "busy", "--range", "6..10", "--report")
+    assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "stage1: 8 WTE meet stage1_within_0_5_days >= 0.9 in busy (2024-01-06 to" in printed
     result = json.loads((out / "capacity.json").read_text())
     assert result["period"] == "busy" and result["answer_wte"] == 8.0
     assert result["kpi"] == "target.stage1_within_0_5_days.share_within"  # unchanged field
+    # The report asks the same question: the target in that period, with its dates.
+    page = " ".join((out / "report.html").read_text().split())
+    assert "in the period <strong>busy</strong> (2024-01-06 to 2026-10-01)" in page
 
 
 @pytest.mark.parametrize(
