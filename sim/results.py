@@ -169,16 +169,20 @@ def write_results(
         if not written:
             raise ValueError("no replication to write")
         results = Results(folder.work, scenario, started)
+        drawing = iter(())
+        if scenario.outputs.charts:
+            # Submitted first (one chart a task, for balance), so that workers draw while
+            # this process writes the tables below; each PNG is written as it comes back.
+            charts = results.chart_inputs()
+            names = list(charts)
+            executor = executor or SerialExecutor()
+            drawing = executor.map(_chart_data().chart_png, charts.values(), batch_size=1)
         folder.csv("kpis", results.kpis_by_period())
         folder.csv("summary", for_people(results.summary()))
         if scenario_file is not None:
             folder.csv("parameters", parameter_sources(scenario, scenario_file))
-        if scenario.outputs.charts:
-            charts = results.chart_inputs()
-            names = list(charts)
-            drawing = (executor or SerialExecutor()).map(_chart_data().chart_png, charts.values())
-            for index, image in drawing:
-                folder.png(names[index], image)
+        for index, image in drawing:
+            folder.png(names[index], image)
         manifest = {
             "scenario": scenario.model_dump(mode="json"),
             "scenario_digest": scenario.digest(),
