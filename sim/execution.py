@@ -204,8 +204,9 @@ class SerialExecutor(_Closing):
 START_METHOD = "forkserver"
 """How local workers start. Not fork: the caller may hold threads (tqdm's monitor, a Dask
 client), and forking a threaded process can deadlock. The fork server is a fresh process that
-imports the simulator once (`PRELOAD`); every worker forks from it with the imports done,
-which starts a worker faster than spawn's fresh interpreter (see docs/execution.md)."""
+imports the simulator and loads its kernels once (`PRELOAD`: `sim.worker_preload`); every
+worker forks from it with both done, which starts a worker faster than spawn's fresh
+interpreter and shares the kernels' memory (see docs/execution.md)."""
 PRELOAD = ["sim.worker_preload"]
 
 
