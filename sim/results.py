@@ -169,20 +169,20 @@ def write_results(
         if not written:
             raise ValueError("no replication to write")
         results = Results(folder.work, scenario, started)
-        drawing = iter(())
-        if scenario.outputs.charts:
-            # Submitted first (one chart a task, for balance), so that workers draw while
-            # this process writes the tables below; each PNG is written as it comes back.
-            charts = results.chart_inputs()
-            names = list(charts)
-            executor = executor or SerialExecutor()
-            drawing = executor.map(_chart_data().chart_png, charts.values(), batch_size=1)
         folder.csv("kpis", results.kpis_by_period())
         folder.csv("summary", for_people(results.summary()))
         if scenario_file is not None:
             folder.csv("parameters", parameter_sources(scenario, scenario_file))
-        for index, image in drawing:
-            folder.png(names[index], image)
+        if scenario.outputs.charts:
+            # One chart a task (for balance); each PNG is written as it comes back. After
+            # the tables, not beside them: the chart inputs grow with the replications, and
+            # holding them while the summary is computed would too (1,000 queue-only runs).
+            charts = results.chart_inputs()
+            names = list(charts)
+            executor = executor or SerialExecutor()
+            drawing = executor.map(_chart_data().chart_png, charts.values(), batch_size=1)
+            for index, image in drawing:
+                folder.png(names[index], image)
         manifest = {
             "scenario": scenario.model_dump(mode="json"),
             "scenario_digest": scenario.digest(),

@@ -310,9 +310,13 @@ def test_a_thousand_replications_stream_in_bounded_memory(tmp_path):
     tables = [replication_tables(run(tiny, replication=r)) for r in range(10)]
     _, peak_100 = _writer_peak(tmp_path, tiny, tables, 100)
     folder, peak_1000 = _writer_peak(tmp_path, tiny, tables, 1000)
-    # Holding every replication would take ten times the memory; streaming stays flat
-    # (the chart inputs, a few rows a replication, are all that grows).
-    assert peak_1000 < 1.5 * peak_100, (peak_100, peak_1000)
+    # Holding every replication would add a whole replication's tables per replication;
+    # streaming adds only the chart inputs' few rows (the daily series the fan charts are
+    # drawn from): measured, about 15% of a replication's tables.
+    held = sum(frame.memory_usage(deep=True).sum() for t in tables for frame in t.values())
+    held_per_replication = held / len(tables)
+    growth_per_replication = (peak_1000 - peak_100) / 900
+    assert growth_per_replication < 0.25 * held_per_replication, (peak_100, peak_1000, held)
     assert len(list((folder / "visits").glob("part-*.parquet"))) == 1000
     results = load(folder)
     assert results.manifest["replications"] == 1000
