@@ -267,9 +267,7 @@ class ProcessExecutor(_Closing):
     def map[T, R](
         self, function: Callable[[T], R], items: Iterable[T], *, batch_size: int | None = None
     ) -> Iterator[tuple[int, R]]:
-        """Yield `(index, function(item))` as the workers finish them. Every item is
-        submitted at once, before the first is asked for, so the caller can do other work
-        while the workers compute."""
+        """Yield `(index, function(item))` as the workers finish them."""
         pool = self._started()
         # A finished future keeps its result: hold only the unfinished ones, so that each
         # result is freed once it has been yielded (memory must not grow with the items).
@@ -277,9 +275,6 @@ class ProcessExecutor(_Closing):
             pool.submit(_run_batch, function, batch)
             for batch in _batches(items, self.workers, batch_size, self.TASK_OVERHEAD_S)
         }
-        return self._arrivals(pending)
-
-    def _arrivals[R](self, pending: set) -> Iterator[tuple[int, R]]:
         try:
             for future in as_completed(pending):
                 pending.discard(future)
@@ -410,19 +405,15 @@ class DaskExecutor(_Closing):
     def map[T, R](
         self, function: Callable[[T], R], items: Iterable[T], *, batch_size: int | None = None
     ) -> Iterator[tuple[int, R]]:
-        """Yield `(index, function(item))` as the workers finish them (every item is
-        submitted at once, as `ProcessExecutor.map` does)."""
+        """Yield `(index, function(item))` as the workers finish them."""
+        from distributed import as_completed as arrived
+
         client = self._connected()
         task = partial(_run_batch, function)
         batches = _batches(items, self.workers, batch_size, self.TASK_OVERHEAD_S)
         # Holding a finished future keeps its result on the cluster: release each once its
         # result is here (see ProcessExecutor.map).
         pending = {client.submit(task, batch, pure=False) for batch in batches}
-        return self._arrivals(client, pending)
-
-    def _arrivals[R](self, client, pending: set) -> Iterator[tuple[int, R]]:
-        from distributed import as_completed as arrived
-
         try:
             for future in arrived(pending):
                 pending.discard(future)
