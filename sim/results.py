@@ -305,6 +305,34 @@ class Results:
         return {name: chart.draw() for name, chart in self.chart_inputs().items()}
 
 
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of the finished results folder `path` (of any command).
+
+    Raises
+    ------
+    ResultsFolderError
+        The folder does not exist, is unfinished or holds no manifest, or its manifest is
+        not a JSON object.
+    """
+    path = Path(path)
+    manifest = path / MANIFEST
+    if not manifest.is_file():
+        if (path / INCOMPLETE).is_file():
+            why = f"an unfinished run (see {path / INCOMPLETE})"
+        elif path.is_dir():
+            why = f"not a results folder (no {MANIFEST})"
+        else:
+            why = "no such folder"
+        raise ResultsFolderError(f"{path}: {why}")
+    try:
+        content = json.loads(manifest.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ResultsFolderError(f"{manifest}: not readable as JSON: {error}") from None
+    if not isinstance(content, dict):
+        raise ResultsFolderError(f"{manifest}: not a hubsim manifest (a JSON object)")
+    return content
+
+
 def load(path: str | Path) -> Results:
     """Open a finished results folder: its manifest, the scenario rebuilt and validated from
     it, and lazy access to every table, the summary and the charts.
@@ -316,15 +344,7 @@ def load(path: str | Path) -> Results:
         validate with this version of hubsim.
     """
     path = Path(path)
-    if not (path / MANIFEST).is_file():
-        if (path / INCOMPLETE).is_file():
-            why = f"an unfinished run (see {path / INCOMPLETE})"
-        elif path.is_dir():
-            why = f"not a results folder (no {MANIFEST})"
-        else:
-            why = "no such folder"
-        raise ResultsFolderError(f"{path}: {why}")
-    results_manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    results_manifest = read_manifest(path)
     try:
         # JSON-mode validation reads the dumped scenario back with every check the loader
         # applies to a file, cross-section rules included (dates from text, lists as tuples).

@@ -16,10 +16,11 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from sim import results
 from sim.planning.folders import CAPACITY_FILE, COMPARISON_FILE
 from sim.report.page import ReportError
 from sim.scenario import Scenario
-from sim.store import INCOMPLETE, MANIFEST
+from sim.store import MANIFEST
 
 Kind = Literal["run", "comparison", "capacity"]
 RUN: Kind = "run"
@@ -28,27 +29,14 @@ CAPACITY: Kind = "capacity"
 
 
 def read_manifest(path: Path) -> dict[str, Any]:
-    """The folder's manifest, or a `ReportError` saying why there is none to read."""
-    path = Path(path)
-    manifest = path / MANIFEST
-    if not manifest.is_file():
-        if (path / INCOMPLETE).is_file():
-            why = f"an unfinished run (see {path / INCOMPLETE})"
-        elif path.is_dir():
-            why = (
-                f"not a results folder (no {MANIFEST}): a report needs a finished folder of "
-                "hubsim run, compare or capacity"
-            )
-        else:
-            why = "no such folder"
-        raise ReportError(f"{path}: {why}")
+    """The folder's manifest (`sim.results.read_manifest`), or a `ReportError` saying why
+    there is none to read."""
     try:
-        content = json.loads(manifest.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ReportError(f"{manifest}: not readable as JSON: {error}") from None
-    if not isinstance(content, dict):
-        raise ReportError(f"{manifest}: not a hubsim manifest (a JSON object)")
-    return content
+        return results.read_manifest(path)
+    except results.ResultsFolderError as error:
+        raise ReportError(
+            f"{error}; a report needs a finished folder of hubsim run, compare or capacity"
+        ) from None
 
 
 def folder_kind(path: str | Path) -> Kind:
